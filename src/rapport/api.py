@@ -1,0 +1,99 @@
+"""The REST API: one NinjaAPI, each app's router mounted under /api/v1/.
+
+Errors always have the shape {"detail": "...", "errors": [{"field", "message"}]}.
+"""
+
+from django.http import Http404
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.security import APIKeyCookie, HttpBearer
+
+from rapport.core.access import session_membership
+from rapport.core.errors import DomainError
+from rapport.core.models import Membership
+from rapport.core.services import token_authenticate
+
+
+class TokenAuth(HttpBearer):
+    """`Authorization: Bearer <token>`: the token decides the workspace."""
+
+    def authenticate(self, request, token):
+        api_token = token_authenticate(raw=token)
+        if api_token is None:
+            return None
+        membership = (
+            Membership.objects.select_related("workspace", "user")
+            .filter(workspace=api_token.workspace, user=api_token.user)
+            .first()
+        )
+        if membership is None:
+            return None
+        request.membership = membership
+        return membership
+
+
+class SessionAuth(APIKeyCookie):
+    """The UI's session (with CSRF on unsafe methods): the last workspace used."""
+
+    param_name = "sessionid"
+
+    def authenticate(self, request, key):
+        if not request.user.is_authenticated:
+            return None
+        membership = session_membership(request)
+        if membership is None:
+            return None
+        request.membership = membership
+        return membership
+
+
+api = NinjaAPI(
+    title="Rapport API",
+    version="1",
+    urls_namespace="api",
+    auth=[TokenAuth(), SessionAuth()],
+    docs_url="/docs",
+)
+
+
+def _error(request, status: int, detail: str, errors: list | None = None):
+    return api.create_response(request, {"detail": detail, "errors": errors or []},
+                               status=status)
+
+
+@api.exception_handler(DomainError)
+def _domain_error(request, exc: DomainError):
+    return _error(request, exc.status, exc.message, exc.errors)
+
+
+@api.exception_handler(ValidationError)
+def _validation_error(request, exc: ValidationError):
+    errors = []
+    for err in exc.errors:
+        loc = [str(p) for p in err.get("loc", ()) if p not in ("body", "query", "path", "payload")]
+        errors.append({"field": ".".join(loc) or None, "message": err.get("msg", "Invalid.")})
+    return _error(request, 422, "The request is not valid.", errors)
+
+
+@api.exception_handler(AuthenticationError)
+def _auth_error(request, exc):
+    return _error(request, 401, "Authentication required: send a valid Bearer token.")
+
+
+@api.exception_handler(Http404)
+def _not_found(request, exc):
+    return _error(request, 404, "Not found.")
+
+
+@api.exception_handler(HttpError)
+def _http_error(request, exc: HttpError):
+    return _error(request, exc.status_code, str(exc))
+
+
+def _mount() -> None:
+    from rapport.core.api import router as core_router
+
+    api.add_router("/", core_router)
+
+
+_mount()

@@ -1,0 +1,43 @@
+"""The optional modules a workspace switches on and off (PRODUCT §9)."""
+
+from dataclasses import dataclass
+
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+
+@dataclass(frozen=True)
+class Module:
+    key: str
+    label: str | Promise
+    description: str | Promise
+    default: bool = True
+    requires: str | None = None
+
+
+MODULES: dict[str, Module] = {
+    m.key: m
+    for m in [
+        Module("projects", _("Projects"), _("Projects, phases, tasks, time tracking.")),
+        Module("tickets", _("Tickets"), _("Support tickets with a message thread.")),
+        Module("cases", _("Cases & web forms"), _("Cases, public web forms and workflows.")),
+        Module("sales", _("Sales"), _("Deals, pipeline and forecast.")),
+        Module("orders", _("Orders"), _("Orders with lines, printing and email.")),
+        Module("portal", _("Portal"), _("A portal where prospects and clients log in.")),
+        Module(
+            "paid-access",
+            _("Paid portal access"),
+            _("Charge contacts for portal access."),
+            requires="portal",
+        ),
+        Module("events", _("Events"), _("Events with bookings and attendee lists.")),
+        Module("vacancies", _("Vacancies"), _("Job openings linked to companies.")),
+        Module("lists", _("User lists"), _("Dynamic lists of contacts to download.")),
+        Module(
+            "note-summary",
+            _("Note summary"),
+            _("Counts notes per type on each record and shows the latest."),
+            default=False,
+        ),
+    ]
+}

@@ -1,0 +1,109 @@
+"""Reads that are more than a `get`: always scoped to one workspace first."""
+
+from django.db.models import Prefetch, QuerySet
+from django.utils.translation import gettext as _
+
+from rapport.core.errors import NotFound
+from rapport.core.models import (
+    Activity,
+    ApiToken,
+    Category,
+    Invitation,
+    Membership,
+    Team,
+    TeamMember,
+    User,
+    Workspace,
+)
+from rapport.core.services import require_admin, require_kind
+
+
+def membership_list(*, workspace: Workspace) -> QuerySet[Membership]:
+    return Membership.objects.filter(workspace=workspace).select_related("user")
+
+
+def memberships_of(*, user: User) -> QuerySet[Membership]:
+    return Membership.objects.filter(user=user).select_related("workspace").order_by(
+        "workspace__name", "workspace_id")
+
+
+def membership_get(*, workspace: Workspace, user_id: int) -> Membership:
+    member = membership_list(workspace=workspace).filter(user_id=user_id).first()
+    if member is None:
+        raise NotFound(_("No such member."))
+    return member
+
+
+def team_list(*, workspace: Workspace) -> QuerySet[Team]:
+    return Team.objects.filter(workspace=workspace).prefetch_related(
+        Prefetch("memberships", queryset=TeamMember.objects.select_related("user").order_by(
+            "user__email"))
+    )
+
+
+def team_get(*, workspace: Workspace, team_id: int) -> Team:
+    team = team_list(workspace=workspace).filter(pk=team_id).first()
+    if team is None:
+        raise NotFound(_("No such team."))
+    return team
+
+
+def teams_of(*, workspace: Workspace, user: User) -> QuerySet[Team]:
+    return Team.objects.filter(workspace=workspace, memberships__user=user).order_by("name")
+
+
+def category_list(*, workspace: Workspace, actor: Membership, kind: str) -> QuerySet[Category]:
+    require_admin(actor)
+    require_kind(workspace, kind)
+    return Category.objects.filter(workspace=workspace, kind=kind)
+
+
+def category_get(*, workspace: Workspace, actor: Membership, kind: str,
+                 category_id: int) -> Category:
+    category = category_list(workspace=workspace, actor=actor, kind=kind).filter(
+        pk=category_id).first()
+    if category is None:
+        raise NotFound(_("No such category."))
+    return category
+
+
+def token_list(*, workspace: Workspace, actor: Membership) -> QuerySet[ApiToken]:
+    return ApiToken.objects.filter(workspace=workspace, user=actor.user)
+
+
+def invitation_pending(*, workspace: Workspace) -> QuerySet[Invitation]:
+    from django.utils import timezone
+
+    return Invitation.objects.filter(
+        workspace=workspace, accepted_at__isnull=True, expires_at__gt=timezone.now()
+    ).order_by("-created_at")
+
+
+def activity_list(*, workspace: Workspace, actor: Membership) -> QuerySet[Activity]:
+    """The workspace's audit log: admins only."""
+    require_admin(actor)
+    return Activity.objects.filter(workspace=workspace).select_related("actor", "acting_as")
+
+
+def search_shell(*, workspace: Workspace, actor: Membership, query: str) -> list[dict]:
+    """People and teams of the workspace matching `query` (the search registry's first
+    sources; records join it as their apps arrive)."""
+    from django.db.models import Q
+    from django.urls import reverse
+
+    results = []
+    members = membership_list(workspace=workspace).filter(
+        Q(user__email__icontains=query) | Q(user__name__icontains=query)
+    ).order_by("user__email")[:20]
+    people_url = (reverse("settings_members", args=[workspace.slug]) if actor.is_admin
+                  else reverse("workspace_home", args=[workspace.slug]))
+    for m in members:
+        results.append({"type": _("Person"), "title": m.user.display_name,
+                        "subtitle": m.user.email, "url": people_url})
+    teams_url = (reverse("settings_teams", args=[workspace.slug]) if actor.is_admin
+                 else reverse("workspace_home", args=[workspace.slug]))
+    for team in Team.objects.filter(workspace=workspace, name__icontains=query).order_by(
+            "name")[:20]:
+        results.append({"type": _("Team"), "title": team.name, "subtitle": "",
+                        "url": teams_url})
+    return results

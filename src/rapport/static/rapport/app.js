@@ -1,0 +1,55 @@
+// Rapport's few behaviours: keyboard shortcuts, confirmations, menus. No inline handlers
+// (the Content-Security-Policy forbids them), so everything hangs off data attributes.
+(function () {
+  "use strict";
+
+  // "/" focuses the global search box unless the user is typing somewhere.
+  document.addEventListener("keydown", function (event) {
+    if (event.key !== "/" || event.ctrlKey || event.metaKey || event.altKey) return;
+    var el = document.activeElement;
+    var typing = el && (el.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(el.tagName));
+    var search = document.getElementById("global-search");
+    if (!typing && search) {
+      event.preventDefault();
+      search.focus();
+      search.select();
+    }
+  });
+
+  // Forms marked data-confirm ask before they submit (deletes, removals).
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    var question = form.getAttribute && form.getAttribute("data-confirm");
+    if (question && !window.confirm(question)) {
+      event.preventDefault();
+      event.stopImmediatePropagation();
+    }
+  }, true);
+
+  // htmx requests from such forms ask too.
+  document.addEventListener("htmx:confirm", function (event) {
+    var form = event.detail.elt.closest && event.detail.elt.closest("form[data-confirm]");
+    if (!form) return;
+    event.preventDefault();
+    if (window.confirm(form.getAttribute("data-confirm"))) event.detail.issueRequest(true);
+  });
+
+  // Escape and clicks outside close open menus (<details class="menu-host">).
+  function closeMenus(except) {
+    document.querySelectorAll("details[data-menu][open]").forEach(function (d) {
+      if (d !== except) d.removeAttribute("open");
+    });
+  }
+  document.addEventListener("click", function (event) {
+    closeMenus(event.target.closest && event.target.closest("details[data-menu]"));
+  });
+  document.addEventListener("keydown", function (event) {
+    if (event.key === "Escape") closeMenus(null);
+  });
+
+  // Selects marked data-autosubmit submit their form on change (role pickers).
+  document.addEventListener("change", function (event) {
+    var el = event.target;
+    if (el.hasAttribute && el.hasAttribute("data-autosubmit") && el.form) el.form.requestSubmit();
+  });
+})();

@@ -57,8 +57,7 @@ api = NinjaAPI(
 
 
 def _error(request, status: int, detail: str, errors: list | None = None):
-    return api.create_response(request, {"detail": detail, "errors": errors or []},
-                               status=status)
+    return api.create_response(request, {"detail": detail, "errors": errors or []}, status=status)
 
 
 @api.exception_handler(DomainError)

@@ -75,14 +75,25 @@ def main(argv: list[str] | None = None) -> int:
         elif args.command == "init":
             from rapport.core.commands import init
 
-            print(init(email=args.email, password=args.password, workspace=args.workspace,
-                       name=args.name))
+            print(
+                init(
+                    email=args.email,
+                    password=args.password,
+                    workspace=args.workspace,
+                    name=args.name,
+                )
+            )
         elif args.command == "user":
             from rapport.core.commands import user_add
 
-            membership = user_add(workspace_slug=args.workspace, email=args.email,
-                                  password=args.password, role=args.role, teams=args.team,
-                                  name=args.name)
+            membership = user_add(
+                workspace_slug=args.workspace,
+                email=args.email,
+                password=args.password,
+                role=args.role,
+                teams=args.team,
+                name=args.name,
+            )
             print(f"{membership.user.email} is {membership.role} of {membership.workspace.slug}")
         elif args.command == "token":
             from rapport.core.commands import token_create
@@ -111,11 +122,18 @@ def _serve(args) -> int:
     os.execvp(
         sys.executable,
         [
-            sys.executable, "-m", "gunicorn", "rapport.wsgi:application",
-            "--bind", f"{args.host}:{args.port}",
-            "--workers", str(args.workers),
-            "--access-logfile", "-",
-            "--forwarded-allow-ips", os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1"),
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "rapport.wsgi:application",
+            "--bind",
+            f"{args.host}:{args.port}",
+            "--workers",
+            str(args.workers),
+            "--access-logfile",
+            "-",
+            "--forwarded-allow-ips",
+            os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1"),
         ],
     )
     return 0  # pragma: no cover - execvp does not return

@@ -118,29 +118,32 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 if REDIS_URL := os.environ.get("REDIS_URL"):
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
-                          "LOCATION": REDIS_URL}}
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+    }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
 _email = dj_email_url.parse(os.environ.get("EMAIL_URL", "file://"))
-EMAIL_BACKEND = _email["EMAIL_BACKEND"]
-# dj-email-url drops the leading "/" of file:///abs/path; an empty path means var/mail.
-_mail_path = _email.get("EMAIL_FILE_PATH") or ""
-EMAIL_FILE_PATH = (
-    str(VAR_DIR / "mail") if not _mail_path
-    else _mail_path if os.environ.get("EMAIL_URL", "").startswith("file://./")
-    else "/" + _mail_path.lstrip("/")
-)
-EMAIL_HOST = _email.get("EMAIL_HOST") or "localhost"
-EMAIL_PORT = _email.get("EMAIL_PORT") or 25
-EMAIL_HOST_USER = _email.get("EMAIL_HOST_USER") or ""
-EMAIL_HOST_PASSWORD = _email.get("EMAIL_HOST_PASSWORD") or ""
-EMAIL_USE_TLS = bool(_email.get("EMAIL_USE_TLS"))
-EMAIL_USE_SSL = bool(_email.get("EMAIL_USE_SSL"))
-EMAIL_TIMEOUT = 20
+if _email["EMAIL_BACKEND"].endswith("filebased.EmailBackend"):
+    # dj-email-url drops the leading "/" of file:///abs/path; an empty path means var/mail.
+    _mail_path = _email.get("EMAIL_FILE_PATH") or ""
+    _options = {"file_path": "/" + _mail_path.lstrip("/") if _mail_path else str(VAR_DIR / "mail")}
+elif _email["EMAIL_BACKEND"].endswith("smtp.EmailBackend"):
+    _options = {
+        "host": _email.get("EMAIL_HOST") or "localhost",
+        "port": _email.get("EMAIL_PORT") or 25,
+        "username": _email.get("EMAIL_HOST_USER") or "",
+        "password": _email.get("EMAIL_HOST_PASSWORD") or "",
+        "use_tls": bool(_email.get("EMAIL_USE_TLS")),
+        "use_ssl": bool(_email.get("EMAIL_USE_SSL")),
+        "timeout": 20,
+    }
+else:
+    _options = {}
+MAILERS = {"default": {"BACKEND": _email["EMAIL_BACKEND"], "OPTIONS": _options}}
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Rapport <rapport@localhost>")
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -160,6 +163,7 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
 STATICFILES_DIRS = [BASE_DIR / "static"]
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},

@@ -17,7 +17,9 @@ IMPERSONATION_KEY = "rapport_impersonation"
 
 
 def _membership(user: User, **lookup) -> Membership | None:
-    return Membership.objects.select_related("workspace", "user").filter(user=user, **lookup).first()
+    return (
+        Membership.objects.select_related("workspace", "user").filter(user=user, **lookup).first()
+    )
 
 
 def apply_impersonation(request: HttpRequest, real: Membership) -> Membership:
@@ -38,8 +40,11 @@ def apply_impersonation(request: HttpRequest, real: Membership) -> Membership:
 def _membership_by_user_id(real: Membership, user_id) -> Membership | None:
     if not isinstance(user_id, int):
         return None
-    target = Membership.objects.select_related("user").filter(
-        workspace_id=real.workspace_id, user_id=user_id).first()
+    target = (
+        Membership.objects.select_related("user")
+        .filter(workspace_id=real.workspace_id, user_id=user_id)
+        .first()
+    )
     if target is not None:
         target.workspace = real.workspace
     return target

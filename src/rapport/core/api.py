@@ -3,7 +3,7 @@
 import datetime as dt
 
 from django.http import HttpRequest
-from ninja import Body, Field, Query, Router, Schema
+from ninja import Body, Field, Query, Router, Schema, Status
 from pydantic import StrictBool
 
 from rapport.core import selectors, services
@@ -122,18 +122,31 @@ def _page(items, next_cursor):
 
 
 def _team_out(team: Team) -> dict:
-    return {"id": team.pk, "name": team.name,
-            "member_ids": [m.user_id for m in team.memberships.all()]}
+    return {
+        "id": team.pk,
+        "name": team.name,
+        "member_ids": [m.user_id for m in team.memberships.all()],
+    }
 
 
 def _member_out(member: Membership, team_ids: list[int]) -> dict:
-    return {"id": member.user_id, "email": member.user.email, "name": member.user.name,
-            "role": member.role, "team_ids": team_ids}
+    return {
+        "id": member.user_id,
+        "email": member.user.email,
+        "name": member.user.name,
+        "role": member.role,
+        "team_ids": team_ids,
+    }
 
 
 def _category_out(category: Category) -> dict:
-    return {"id": category.pk, "name": category.name, "color": category.color,
-            "position": category.position, "locked": category.locked}
+    return {
+        "id": category.pk,
+        "name": category.name,
+        "color": category.color,
+        "position": category.position,
+        "locked": category.locked,
+    }
 
 
 # --- me and tokens ------------------------------------------------------------------
@@ -143,16 +156,25 @@ def _category_out(category: Category) -> dict:
 def me(request):
     actor = _actor(request)
     user, workspace = actor.user, actor.workspace
-    return {"id": user.pk, "email": user.email, "name": user.name, "role": actor.role,
-            "language": user.language,
-            "workspace": {"id": workspace.pk, "slug": workspace.slug, "name": workspace.name}}
+    return {
+        "id": user.pk,
+        "email": user.email,
+        "name": user.name,
+        "role": actor.role,
+        "language": user.language,
+        "workspace": {"id": workspace.pk, "slug": workspace.slug, "name": workspace.name},
+    }
 
 
 @router.get("/tokens", response=dict, tags=["account"])
 def tokens_list(request, params: Query[PageParams]):
     actor = _actor(request)
-    page = keyset_page(selectors.token_list(workspace=actor.workspace, actor=actor),
-                       order=("-id",), limit=params.limit, cursor=params.cursor)
+    page = keyset_page(
+        selectors.token_list(workspace=actor.workspace, actor=actor),
+        order=("-id",),
+        limit=params.limit,
+        cursor=params.cursor,
+    )
     return _page([TokenOut.from_orm(t).dict() for t in page.items], page.next)
 
 
@@ -160,14 +182,14 @@ def tokens_list(request, params: Query[PageParams]):
 def tokens_create(request, payload: TokenIn):
     actor = _actor(request)
     token, raw = services.token_create(workspace=actor.workspace, actor=actor, name=payload.name)
-    return 201, {**TokenOut.from_orm(token).dict(), "token": raw}
+    return Status(201, {**TokenOut.from_orm(token).dict(), "token": raw})
 
 
 @router.delete("/tokens/{token_id}", response={204: None}, tags=["account"])
 def tokens_revoke(request, token_id: int):
     actor = _actor(request)
     services.token_revoke(workspace=actor.workspace, actor=actor, token_id=token_id)
-    return 204, None
+    return Status(204, None)
 
 
 # --- teams --------------------------------------------------------------------------
@@ -176,8 +198,12 @@ def tokens_revoke(request, token_id: int):
 @router.get("/teams", response=dict, tags=["teams"])
 def teams_list(request, params: Query[PageParams]):
     actor = _actor(request)
-    page = keyset_page(selectors.team_list(workspace=actor.workspace), order=("name", "id"),
-                       limit=params.limit, cursor=params.cursor)
+    page = keyset_page(
+        selectors.team_list(workspace=actor.workspace),
+        order=("name", "id"),
+        limit=params.limit,
+        cursor=params.cursor,
+    )
     return _page([_team_out(t) for t in page.items], page.next)
 
 
@@ -185,7 +211,7 @@ def teams_list(request, params: Query[PageParams]):
 def teams_create(request, payload: TeamIn):
     actor = _actor(request)
     team = services.team_create(workspace=actor.workspace, actor=actor, name=payload.name)
-    return 201, _team_out(selectors.team_get(workspace=actor.workspace, team_id=team.pk))
+    return Status(201, _team_out(selectors.team_get(workspace=actor.workspace, team_id=team.pk)))
 
 
 @router.get("/teams/{team_id}", response=TeamOut, tags=["teams"])
@@ -196,8 +222,7 @@ def teams_get(request, team_id: int):
 @router.patch("/teams/{team_id}", response=TeamOut, tags=["teams"])
 def teams_update(request, team_id: int, payload: TeamIn):
     actor = _actor(request)
-    services.team_update(workspace=actor.workspace, actor=actor, team_id=team_id,
-                         name=payload.name)
+    services.team_update(workspace=actor.workspace, actor=actor, team_id=team_id, name=payload.name)
     return _team_out(selectors.team_get(workspace=actor.workspace, team_id=team_id))
 
 
@@ -205,23 +230,25 @@ def teams_update(request, team_id: int, payload: TeamIn):
 def teams_delete(request, team_id: int):
     actor = _actor(request)
     services.team_delete(workspace=actor.workspace, actor=actor, team_id=team_id)
-    return 204, None
+    return Status(204, None)
 
 
 @router.post("/teams/{team_id}/members", response={201: TeamOut}, tags=["teams"])
 def teams_member_add(request, team_id: int, payload: TeamMemberIn):
     actor = _actor(request)
-    services.team_member_add(workspace=actor.workspace, actor=actor, team_id=team_id,
-                             user_id=payload.user_id)
-    return 201, _team_out(selectors.team_get(workspace=actor.workspace, team_id=team_id))
+    services.team_member_add(
+        workspace=actor.workspace, actor=actor, team_id=team_id, user_id=payload.user_id
+    )
+    return Status(201, _team_out(selectors.team_get(workspace=actor.workspace, team_id=team_id)))
 
 
 @router.delete("/teams/{team_id}/members/{user_id}", response={204: None}, tags=["teams"])
 def teams_member_remove(request, team_id: int, user_id: int):
     actor = _actor(request)
-    services.team_member_remove(workspace=actor.workspace, actor=actor, team_id=team_id,
-                                user_id=user_id)
-    return 204, None
+    services.team_member_remove(
+        workspace=actor.workspace, actor=actor, team_id=team_id, user_id=user_id
+    )
+    return Status(204, None)
 
 
 # --- members ------------------------------------------------------------------------
@@ -231,8 +258,11 @@ def _team_ids_by_user(workspace, user_ids: list[int]) -> dict[int, list[int]]:
     from rapport.core.models import TeamMember
 
     result: dict[int, list[int]] = {uid: [] for uid in user_ids}
-    rows = TeamMember.objects.filter(workspace=workspace, user_id__in=user_ids).order_by(
-        "team_id").values_list("user_id", "team_id")
+    rows = (
+        TeamMember.objects.filter(workspace=workspace, user_id__in=user_ids)
+        .order_by("team_id")
+        .values_list("user_id", "team_id")
+    )
     for user_id, team_id in rows:
         result[user_id].append(team_id)
     return result
@@ -241,8 +271,12 @@ def _team_ids_by_user(workspace, user_ids: list[int]) -> dict[int, list[int]]:
 @router.get("/members", response=dict, tags=["members"])
 def members_list(request, params: Query[PageParams]):
     actor = _actor(request)
-    page = keyset_page(selectors.membership_list(workspace=actor.workspace),
-                       order=("user_id",), limit=params.limit, cursor=params.cursor)
+    page = keyset_page(
+        selectors.membership_list(workspace=actor.workspace),
+        order=("user_id",),
+        limit=params.limit,
+        cursor=params.cursor,
+    )
     teams = _team_ids_by_user(actor.workspace, [m.user_id for m in page.items])
     return _page([_member_out(m, teams[m.user_id]) for m in page.items], page.next)
 
@@ -252,8 +286,9 @@ def members_invite(request, payload: InviteIn):
     """Invite by email: the invitee gets a link to set a password and join."""
     actor = _actor(request)
     invitation, _raw = services.invitation_create(
-        workspace=actor.workspace, actor=actor, email=payload.email, role=payload.role)
-    return 201, invitation
+        workspace=actor.workspace, actor=actor, email=payload.email, role=payload.role
+    )
+    return Status(201, invitation)
 
 
 @router.get("/members/{user_id}", response=MemberOut, tags=["members"])
@@ -266,8 +301,9 @@ def members_get(request, user_id: int):
 @router.patch("/members/{user_id}", response=MemberOut, tags=["members"])
 def members_change_role(request, user_id: int, payload: RoleIn):
     actor = _actor(request)
-    member = services.member_change_role(workspace=actor.workspace, actor=actor,
-                                         user_id=user_id, role=payload.role)
+    member = services.member_change_role(
+        workspace=actor.workspace, actor=actor, user_id=user_id, role=payload.role
+    )
     return _member_out(member, _team_ids_by_user(actor.workspace, [user_id])[user_id])
 
 
@@ -275,7 +311,7 @@ def members_change_role(request, user_id: int, payload: RoleIn):
 def members_remove(request, user_id: int):
     actor = _actor(request)
     services.member_remove(workspace=actor.workspace, actor=actor, user_id=user_id)
-    return 204, None
+    return Status(204, None)
 
 
 # --- settings -----------------------------------------------------------------------
@@ -289,7 +325,7 @@ def modules_get(request):
 
 
 @router.patch("/settings/modules", response=dict[str, bool], tags=["settings"])
-def modules_patch(request, payload: dict[str, StrictBool] = Body(...)):
+def modules_patch(request, payload: Body[dict[str, StrictBool]]):
     actor = _actor(request)
     return services.modules_update(workspace=actor.workspace, actor=actor, values=payload)
 
@@ -305,42 +341,49 @@ def categories_list(request, kind: str, params: Query[PageParams]):
 @router.post("/settings/categories/{kind}", response={201: CategoryOut}, tags=["settings"])
 def categories_create(request, kind: str, payload: CategoryIn):
     actor = _actor(request)
-    category = services.category_create(workspace=actor.workspace, actor=actor, kind=kind,
-                                        name=payload.name, color=payload.color)
-    return 201, _category_out(category)
+    category = services.category_create(
+        workspace=actor.workspace, actor=actor, kind=kind, name=payload.name, color=payload.color
+    )
+    return Status(201, _category_out(category))
 
 
 @router.post("/settings/categories/{kind}/reorder", response=dict, tags=["settings"])
 def categories_reorder(request, kind: str, payload: ReorderIn):
     actor = _actor(request)
-    rows = services.category_reorder(workspace=actor.workspace, actor=actor, kind=kind,
-                                     ids=payload.ids)
+    rows = services.category_reorder(
+        workspace=actor.workspace, actor=actor, kind=kind, ids=payload.ids
+    )
     return _page([_category_out(c) for c in rows], None)
 
 
-@router.get("/settings/categories/{kind}/{category_id}", response=CategoryOut,
-            tags=["settings"])
+@router.get("/settings/categories/{kind}/{category_id}", response=CategoryOut, tags=["settings"])
 def categories_get(request, kind: str, category_id: int):
     actor = _actor(request)
-    return _category_out(selectors.category_get(workspace=actor.workspace, actor=actor,
-                                                kind=kind, category_id=category_id))
+    return _category_out(
+        selectors.category_get(
+            workspace=actor.workspace, actor=actor, kind=kind, category_id=category_id
+        )
+    )
 
 
-@router.patch("/settings/categories/{kind}/{category_id}", response=CategoryOut,
-              tags=["settings"])
+@router.patch("/settings/categories/{kind}/{category_id}", response=CategoryOut, tags=["settings"])
 def categories_update(request, kind: str, category_id: int, payload: CategoryPatch):
     actor = _actor(request)
     category = services.category_update(
-        workspace=actor.workspace, actor=actor, kind=kind, category_id=category_id,
-        name=payload.name, color=payload.color)
+        workspace=actor.workspace,
+        actor=actor,
+        kind=kind,
+        category_id=category_id,
+        name=payload.name,
+        color=payload.color,
+    )
     return _category_out(category)
 
 
-@router.delete("/settings/categories/{kind}/{category_id}", response={204: None},
-               tags=["settings"])
+@router.delete("/settings/categories/{kind}/{category_id}", response={204: None}, tags=["settings"])
 def categories_delete(request, kind: str, category_id: int, move_to: int | None = None):
     actor = _actor(request)
-    services.category_delete(workspace=actor.workspace, actor=actor, kind=kind,
-                             category_id=category_id, move_to=move_to)
-    return 204, None
-
+    services.category_delete(
+        workspace=actor.workspace, actor=actor, kind=kind, category_id=category_id, move_to=move_to
+    )
+    return Status(204, None)

@@ -29,15 +29,15 @@ def _workspace(slug: str) -> Workspace:
     return ws
 
 
-def user_add(*, workspace_slug: str, email: str, password: str, role: str,
-             teams: list[str], name: str = "") -> Membership:
+def user_add(
+    *, workspace_slug: str, email: str, password: str, role: str, teams: list[str], name: str = ""
+) -> Membership:
     ws = _workspace(workspace_slug)
     with transaction.atomic():
         user = User.objects.filter(email=(email or "").strip().lower()).first()
         if user is None:
             user = services.user_create(email=email, password=password, name=name)
-        return services.member_add(workspace=ws, actor=None, user=user, role=role,
-                                   team_names=teams)
+        return services.member_add(workspace=ws, actor=None, user=user, role=role, team_names=teams)
 
 
 def token_create(*, email: str, workspace_slug: str | None, name: str) -> str:
@@ -50,6 +50,5 @@ def token_create(*, email: str, workspace_slug: str | None, name: str) -> str:
     membership = memberships.order_by("id").first()
     if membership is None:
         raise NotFound(_("This user is not a member of that workspace."))
-    _token, raw = services.token_create(workspace=membership.workspace, actor=membership,
-                                        name=name)
+    _token, raw = services.token_create(workspace=membership.workspace, actor=membership, name=name)
     return raw

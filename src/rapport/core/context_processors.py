@@ -16,8 +16,7 @@ def shell(request):
         membership=membership,
         workspace=membership.workspace,
         modules_on=membership.workspace.enabled_modules(),
-        impersonating=membership.acting_by is not None
-        and IMPERSONATION_KEY in request.session,
+        impersonating=membership.acting_by is not None and IMPERSONATION_KEY in request.session,
         switcher=memberships_of(user=request.user),
     )
     return context

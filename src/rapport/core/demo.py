@@ -24,18 +24,22 @@ def load_demo(*, force: bool = False) -> str:
         return f"The demo workspace is already loaded. {login}"
     with transaction.atomic():
         owner = User.objects.filter(email=DEMO_EMAIL).first() or services.user_create(
-            email=DEMO_EMAIL, password=DEMO_PASSWORD, name="Olivia Owner")
+            email=DEMO_EMAIL, password=DEMO_PASSWORD, name="Olivia Owner"
+        )
         workspace = Workspace.objects.filter(slug=DEMO_SLUG).first()
         if workspace is None:
             workspace = services.workspace_create(name="Northwind Demo", owner=owner)
             workspace.slug = DEMO_SLUG
             workspace.save(update_fields=["slug"])
         actor = Membership.objects.select_related("user", "workspace").get(
-            workspace=workspace, user=owner)
+            workspace=workspace, user=owner
+        )
         for email, name, role, teams in PEOPLE:
             user = User.objects.filter(email=email).first() or services.user_create(
-                email=email, password=DEMO_PASSWORD, name=name)
+                email=email, password=DEMO_PASSWORD, name=name
+            )
             if not Membership.objects.filter(workspace=workspace, user=user).exists():
-                services.member_add(workspace=workspace, actor=actor, user=user, role=role,
-                                    team_names=teams)
+                services.member_add(
+                    workspace=workspace, actor=actor, user=user, role=role, team_names=teams
+                )
     return f"Loaded the demo workspace. {login}"

@@ -5,8 +5,14 @@ class DomainError(Exception):
     status = 400
     default_code = "error"
 
-    def __init__(self, message: str, *, code: str | None = None, field: str | None = None,
-                 errors: list[dict] | None = None):
+    def __init__(
+        self,
+        message: str,
+        *,
+        code: str | None = None,
+        field: str | None = None,
+        errors: list[dict] | None = None,
+    ):
         super().__init__(message)
         self.message = str(message)
         self.code = code or self.default_code

@@ -164,6 +164,9 @@ class TeamMember(WorkspaceModel):
         ]
         indexes = [models.Index(fields=["workspace", "user"])]
 
+    def __str__(self):
+        return f"{self.user_id} in team {self.team_id}"
+
 
 class Category(WorkspaceModel):
     """A named, coloured, ordered choice of one kind (labels, sources, deal stages...)."""
@@ -211,6 +214,9 @@ class Activity(WorkspaceModel):
             models.Index(fields=["workspace", "-at", "-id"]),
         ]
 
+    def __str__(self):
+        return f"{self.verb} {self.target_type}#{self.target_id}"
+
 
 def hash_token(raw: str) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()
@@ -230,6 +236,9 @@ class ApiToken(WorkspaceModel):
     class Meta:
         indexes = [models.Index(fields=["workspace", "user", "id"])]
 
+    def __str__(self):
+        return f"{self.name} ({self.prefix}…)"
+
     @staticmethod
     def generate() -> str:
         return "rpt_" + secrets.token_urlsafe(32)
@@ -247,6 +256,9 @@ class Invitation(WorkspaceModel):
     class Meta:
         indexes = [models.Index(fields=["workspace", "email"])]
 
+    def __str__(self):
+        return f"{self.email} to {self.workspace_id}"
+
 
 class LoginThrottle(models.Model):
     """Failed logins per email, shared by every web process through the database."""
@@ -255,3 +267,6 @@ class LoginThrottle(models.Model):
     failures = models.PositiveIntegerField(default=0)
     first_failure_at = models.DateTimeField(default=timezone.now)
     locked_until = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self):
+        return f"{self.key}: {self.failures}"

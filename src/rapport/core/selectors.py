@@ -23,8 +23,11 @@ def membership_list(*, workspace: Workspace) -> QuerySet[Membership]:
 
 
 def memberships_of(*, user: User) -> QuerySet[Membership]:
-    return Membership.objects.filter(user=user).select_related("workspace").order_by(
-        "workspace__name", "workspace_id")
+    return (
+        Membership.objects.filter(user=user)
+        .select_related("workspace")
+        .order_by("workspace__name", "workspace_id")
+    )
 
 
 def membership_get(*, workspace: Workspace, user_id: int) -> Membership:
@@ -36,8 +39,10 @@ def membership_get(*, workspace: Workspace, user_id: int) -> Membership:
 
 def team_list(*, workspace: Workspace) -> QuerySet[Team]:
     return Team.objects.filter(workspace=workspace).prefetch_related(
-        Prefetch("memberships", queryset=TeamMember.objects.select_related("user").order_by(
-            "user__email"))
+        Prefetch(
+            "memberships",
+            queryset=TeamMember.objects.select_related("user").order_by("user__email"),
+        )
     )
 
 
@@ -58,10 +63,12 @@ def category_list(*, workspace: Workspace, actor: Membership, kind: str) -> Quer
     return Category.objects.filter(workspace=workspace, kind=kind)
 
 
-def category_get(*, workspace: Workspace, actor: Membership, kind: str,
-                 category_id: int) -> Category:
-    category = category_list(workspace=workspace, actor=actor, kind=kind).filter(
-        pk=category_id).first()
+def category_get(
+    *, workspace: Workspace, actor: Membership, kind: str, category_id: int
+) -> Category:
+    category = (
+        category_list(workspace=workspace, actor=actor, kind=kind).filter(pk=category_id).first()
+    )
     if category is None:
         raise NotFound(_("No such category."))
     return category
@@ -92,18 +99,32 @@ def search_shell(*, workspace: Workspace, actor: Membership, query: str) -> list
     from django.urls import reverse
 
     results = []
-    members = membership_list(workspace=workspace).filter(
-        Q(user__email__icontains=query) | Q(user__name__icontains=query)
-    ).order_by("user__email")[:20]
-    people_url = (reverse("settings_members", args=[workspace.slug]) if actor.is_admin
-                  else reverse("workspace_home", args=[workspace.slug]))
+    members = (
+        membership_list(workspace=workspace)
+        .filter(Q(user__email__icontains=query) | Q(user__name__icontains=query))
+        .order_by("user__email")[:20]
+    )
+    people_url = (
+        reverse("settings_members", args=[workspace.slug])
+        if actor.is_admin
+        else reverse("workspace_home", args=[workspace.slug])
+    )
     for m in members:
-        results.append({"type": _("Person"), "title": m.user.display_name,
-                        "subtitle": m.user.email, "url": people_url})
-    teams_url = (reverse("settings_teams", args=[workspace.slug]) if actor.is_admin
-                 else reverse("workspace_home", args=[workspace.slug]))
-    for team in Team.objects.filter(workspace=workspace, name__icontains=query).order_by(
-            "name")[:20]:
-        results.append({"type": _("Team"), "title": team.name, "subtitle": "",
-                        "url": teams_url})
+        results.append(
+            {
+                "type": _("Person"),
+                "title": m.user.display_name,
+                "subtitle": m.user.email,
+                "url": people_url,
+            }
+        )
+    teams_url = (
+        reverse("settings_teams", args=[workspace.slug])
+        if actor.is_admin
+        else reverse("workspace_home", args=[workspace.slug])
+    )
+    for team in Team.objects.filter(workspace=workspace, name__icontains=query).order_by("name")[
+        :20
+    ]:
+        results.append({"type": _("Team"), "title": team.name, "subtitle": "", "url": teams_url})
     return results

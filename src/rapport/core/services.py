@@ -55,9 +55,7 @@ def _clean_name(value: str | None, *, field: str = "name", max_length: int = 80)
     if not value:
         raise Invalid(_("This field is required."), field=field)
     if len(value) > max_length:
-        raise Invalid(
-            _("Use at most %(n)d characters.") % {"n": max_length}, field=field
-        )
+        raise Invalid(_("Use at most %(n)d characters.") % {"n": max_length}, field=field)
     return value
 
 
@@ -138,7 +136,10 @@ def workspace_create(*, name: str, owner: User, trial: bool = False) -> Workspac
         membership = Membership.objects.create(workspace=workspace, user=owner, role=Role.OWNER)
         seed_default_categories(workspace=workspace, language=owner.language)
         record_activity(
-            workspace=workspace, actor=membership, verb="workspace.created", target=workspace,
+            workspace=workspace,
+            actor=membership,
+            verb="workspace.created",
+            target=workspace,
             summary=_("Created the workspace %(name)s") % {"name": name},
         )
     if owner.last_workspace_id is None:
@@ -153,8 +154,12 @@ def seed_default_categories(*, workspace: Workspace, language: str) -> None:
         for position, (system_key, color, names) in enumerate(entries):
             rows.append(
                 Category(
-                    workspace=workspace, kind=kind, name=names.get(language, names["en"]),
-                    color=color, position=position, system_key=system_key,
+                    workspace=workspace,
+                    kind=kind,
+                    name=names.get(language, names["en"]),
+                    color=color,
+                    position=position,
+                    system_key=system_key,
                     locked=kind == "deal-statuses" and system_key in LOCKED_DEAL_STATUSES,
                 )
             )
@@ -169,13 +174,19 @@ def workspace_update(*, workspace: Workspace, actor: Membership, name: str) -> W
         if changes:
             workspace.name = name
             workspace.save(update_fields=["name"])
-            record_activity(workspace=workspace, actor=actor, verb="workspace.updated",
-                            target=workspace, changes=changes)
+            record_activity(
+                workspace=workspace,
+                actor=actor,
+                verb="workspace.updated",
+                target=workspace,
+                changes=changes,
+            )
     return workspace
 
 
-def signup(*, email: str, password: str, name: str, workspace_name: str,
-           language: str = "en") -> tuple[User, Workspace]:
+def signup(
+    *, email: str, password: str, name: str, workspace_name: str, language: str = "en"
+) -> tuple[User, Workspace]:
     """Hosted sign-up: a new user owning a new workspace on a trial."""
     if not settings.RAPPORT_SIGNUP:
         raise Forbidden(_("Sign-up is not open on this server."))
@@ -188,8 +199,14 @@ def signup(*, email: str, password: str, name: str, workspace_name: str,
 # --- members and invitations --------------------------------------------------------
 
 
-def member_add(*, workspace: Workspace, actor: Membership | None, user: User, role: str,
-               team_names: list[str] | None = None) -> Membership:
+def member_add(
+    *,
+    workspace: Workspace,
+    actor: Membership | None,
+    user: User,
+    role: str,
+    team_names: list[str] | None = None,
+) -> Membership:
     """Seat an existing user. `actor=None` is the operator's CLI."""
     role = _clean_role(role)
     if actor is not None:
@@ -201,23 +218,30 @@ def member_add(*, workspace: Workspace, actor: Membership | None, user: User, ro
             workspace=workspace, user=user, defaults={"role": role}
         )
         if not created:
-            raise Conflict(_("%(email)s is already a member.") % {"email": user.email},
-                           field="email")
+            raise Conflict(
+                _("%(email)s is already a member.") % {"email": user.email}, field="email"
+            )
         for team_name in team_names or []:
             team, _created = Team.objects.get_or_create(
                 workspace=workspace, name=_clean_name(team_name, field="team")
             )
             TeamMember.objects.get_or_create(workspace=workspace, team=team, user=user)
-        record_activity(workspace=workspace, actor=actor, verb="member.added", target=membership,
-                        summary=f"{user.email} ({role})")
+        record_activity(
+            workspace=workspace,
+            actor=actor,
+            verb="member.added",
+            target=membership,
+            summary=f"{user.email} ({role})",
+        )
     if user.last_workspace_id is None:
         user.last_workspace = workspace
         user.save(update_fields=["last_workspace"])
     return membership
 
 
-def invitation_create(*, workspace: Workspace, actor: Membership, email: str,
-                      role: str = Role.MEMBER) -> tuple[Invitation, str]:
+def invitation_create(
+    *, workspace: Workspace, actor: Membership, email: str, role: str = Role.MEMBER
+) -> tuple[Invitation, str]:
     """An invitation and its raw token (only its hash is stored). Emails it after commit."""
     require_admin(actor)
     email = _clean_email(email)
@@ -229,11 +253,20 @@ def invitation_create(*, workspace: Workspace, actor: Membership, email: str,
     raw = secrets.token_urlsafe(32)
     with transaction.atomic():
         invitation = Invitation.objects.create(
-            workspace=workspace, email=email, role=role, token_hash=hash_token(raw),
-            invited_by=actor.user, expires_at=timezone.now() + dt.timedelta(days=INVITATION_DAYS),
+            workspace=workspace,
+            email=email,
+            role=role,
+            token_hash=hash_token(raw),
+            invited_by=actor.user,
+            expires_at=timezone.now() + dt.timedelta(days=INVITATION_DAYS),
         )
-        record_activity(workspace=workspace, actor=actor, verb="member.invited",
-                        target=invitation, summary=f"{email} ({role})")
+        record_activity(
+            workspace=workspace,
+            actor=actor,
+            verb="member.invited",
+            target=invitation,
+            summary=f"{email} ({role})",
+        )
         transaction.on_commit(lambda: _send_invitation(invitation, raw))
     return invitation, raw
 
@@ -259,8 +292,11 @@ def _send_invitation(invitation: Invitation, raw: str) -> None:
 def invitation_get(*, raw_token: str) -> Invitation:
     invitation = (
         Invitation.objects.select_related("workspace")
-        .filter(token_hash=hash_token(raw_token), accepted_at__isnull=True,
-                expires_at__gt=timezone.now())
+        .filter(
+            token_hash=hash_token(raw_token),
+            accepted_at__isnull=True,
+            expires_at__gt=timezone.now(),
+        )
         .first()
     )
     if invitation is None:
@@ -268,8 +304,9 @@ def invitation_get(*, raw_token: str) -> Invitation:
     return invitation
 
 
-def invitation_accept(*, raw_token: str, user: User | None, name: str = "",
-                      password: str = "") -> Membership:
+def invitation_accept(
+    *, raw_token: str, user: User | None, name: str = "", password: str = ""
+) -> Membership:
     """Accept as the logged-in `user`, or create the account with `name` and `password`."""
     with transaction.atomic():
         invitation = invitation_get(raw_token=raw_token)
@@ -279,8 +316,12 @@ def invitation_accept(*, raw_token: str, user: User | None, name: str = "",
         if user is None:
             if User.objects.filter(email=invitation.email).exists():
                 raise Conflict(_("You already have an account: log in to accept."))
-            user = user_create(email=invitation.email, password=password, name=name,
-                               language=invitation.workspace.language)
+            user = user_create(
+                email=invitation.email,
+                password=password,
+                name=name,
+                language=invitation.workspace.language,
+            )
         elif user.email != invitation.email:
             raise Forbidden(_("This invitation was sent to another email address."))
         membership, created = Membership.objects.get_or_create(
@@ -289,8 +330,13 @@ def invitation_accept(*, raw_token: str, user: User | None, name: str = "",
         invitation.accepted_at = timezone.now()
         invitation.save(update_fields=["accepted_at"])
         if created:
-            record_activity(workspace=invitation.workspace, actor=membership,
-                            verb="member.joined", target=membership, summary=user.email)
+            record_activity(
+                workspace=invitation.workspace,
+                actor=membership,
+                verb="member.joined",
+                target=membership,
+                summary=user.email,
+            )
     user.last_workspace = invitation.workspace
     user.save(update_fields=["last_workspace"])
     return membership
@@ -300,8 +346,9 @@ def _owner_count(workspace: Workspace) -> int:
     return Membership.objects.filter(workspace=workspace, role=Role.OWNER).count()
 
 
-def member_change_role(*, workspace: Workspace, actor: Membership, user_id: int,
-                       role: str) -> Membership:
+def member_change_role(
+    *, workspace: Workspace, actor: Membership, user_id: int, role: str
+) -> Membership:
     require_admin(actor)
     role = _clean_role(role)
     with transaction.atomic():
@@ -322,8 +369,14 @@ def member_change_role(*, workspace: Workspace, actor: Membership, user_id: int,
         if changes:
             target.role = role
             target.save(update_fields=["role"])
-            record_activity(workspace=workspace, actor=actor, verb="member.role_changed",
-                            target=target, summary=target.user.email, changes=changes)
+            record_activity(
+                workspace=workspace,
+                actor=actor,
+                verb="member.role_changed",
+                target=target,
+                summary=target.user.email,
+                changes=changes,
+            )
     return target
 
 
@@ -331,8 +384,10 @@ def member_remove(*, workspace: Workspace, actor: Membership, user_id: int) -> N
     require_admin(actor)
     with transaction.atomic():
         target = (
-            Membership.objects.select_for_update().select_related("user")
-            .filter(workspace=workspace, user_id=user_id).first()
+            Membership.objects.select_for_update()
+            .select_related("user")
+            .filter(workspace=workspace, user_id=user_id)
+            .first()
         )
         if target is None:
             raise NotFound(_("No such member."))
@@ -342,8 +397,13 @@ def member_remove(*, workspace: Workspace, actor: Membership, user_id: int) -> N
             raise Conflict(_("A workspace needs at least one owner."))
         TeamMember.objects.filter(workspace=workspace, user_id=user_id).delete()
         ApiToken.objects.filter(workspace=workspace, user_id=user_id).delete()
-        record_activity(workspace=workspace, actor=actor, verb="member.removed", target=target,
-                        summary=target.user.email)
+        record_activity(
+            workspace=workspace,
+            actor=actor,
+            verb="member.removed",
+            target=target,
+            summary=target.user.email,
+        )
         target.delete()
 
 
@@ -371,8 +431,9 @@ def team_create(*, workspace: Workspace, actor: Membership, name: str) -> Team:
     with transaction.atomic():
         team = Team(workspace=workspace, name=name)
         _save_unique(team, message=_("A team with this name already exists."))
-        record_activity(workspace=workspace, actor=actor, verb="team.created", target=team,
-                        summary=name)
+        record_activity(
+            workspace=workspace, actor=actor, verb="team.created", target=team, summary=name
+        )
     return team
 
 
@@ -384,10 +445,12 @@ def team_update(*, workspace: Workspace, actor: Membership, team_id: int, name: 
         changes = diff(team, {"name": name})
         if changes:
             team.name = name
-            _save_unique(team, message=_("A team with this name already exists."),
-                         update_fields=["name"])
-            record_activity(workspace=workspace, actor=actor, verb="team.updated", target=team,
-                            changes=changes)
+            _save_unique(
+                team, message=_("A team with this name already exists."), update_fields=["name"]
+            )
+            record_activity(
+                workspace=workspace, actor=actor, verb="team.updated", target=team, changes=changes
+            )
     return team
 
 
@@ -395,47 +458,64 @@ def team_delete(*, workspace: Workspace, actor: Membership, team_id: int) -> Non
     require_admin(actor)
     with transaction.atomic():
         team = _team_for_update(workspace, team_id)
-        record_activity(workspace=workspace, actor=actor, verb="team.deleted", target=team,
-                        summary=team.name)
+        record_activity(
+            workspace=workspace, actor=actor, verb="team.deleted", target=team, summary=team.name
+        )
         team.delete()
 
 
-def team_member_add(*, workspace: Workspace, actor: Membership, team_id: int,
-                    user_id: int) -> Team:
+def team_member_add(*, workspace: Workspace, actor: Membership, team_id: int, user_id: int) -> Team:
     require_admin(actor)
     with transaction.atomic():
         team = _team_for_update(workspace, team_id)
-        member = Membership.objects.select_related("user").filter(
-            workspace=workspace, user_id=user_id).first()
+        member = (
+            Membership.objects.select_related("user")
+            .filter(workspace=workspace, user_id=user_id)
+            .first()
+        )
         if member is None:
             raise Invalid(_("Choose a member of this workspace."), field="user_id")
         _row, created = TeamMember.objects.get_or_create(
-            workspace=workspace, team=team, user_id=user_id)
+            workspace=workspace, team=team, user_id=user_id
+        )
         if created:
-            record_activity(workspace=workspace, actor=actor, verb="team.member_added",
-                            target=team, summary=member.user.email)
+            record_activity(
+                workspace=workspace,
+                actor=actor,
+                verb="team.member_added",
+                target=team,
+                summary=member.user.email,
+            )
     return team
 
 
-def team_member_remove(*, workspace: Workspace, actor: Membership, team_id: int,
-                       user_id: int) -> Team:
+def team_member_remove(
+    *, workspace: Workspace, actor: Membership, team_id: int, user_id: int
+) -> Team:
     require_admin(actor)
     with transaction.atomic():
         team = _team_for_update(workspace, team_id)
         deleted, _rows = TeamMember.objects.filter(
-            workspace=workspace, team=team, user_id=user_id).delete()
+            workspace=workspace, team=team, user_id=user_id
+        ).delete()
         if not deleted:
             raise NotFound(_("This person is not in the team."))
-        record_activity(workspace=workspace, actor=actor, verb="team.member_removed",
-                        target=team, changes={"user_id": [user_id, None]})
+        record_activity(
+            workspace=workspace,
+            actor=actor,
+            verb="team.member_removed",
+            target=team,
+            changes={"user_id": [user_id, None]},
+        )
     return team
 
 
 # --- modules ------------------------------------------------------------------------
 
 
-def modules_update(*, workspace: Workspace, actor: Membership,
-                   values: dict[str, bool]) -> dict[str, bool]:
+def modules_update(
+    *, workspace: Workspace, actor: Membership, values: dict[str, bool]
+) -> dict[str, bool]:
     require_admin(actor)
     unknown = sorted(set(values) - set(MODULES))
     if unknown:
@@ -464,8 +544,13 @@ def modules_update(*, workspace: Workspace, actor: Membership,
         if changes:
             workspace.modules = after
             workspace.save(update_fields=["modules"])
-            record_activity(workspace=workspace, actor=actor, verb="settings.modules_changed",
-                            target=workspace, changes=changes)
+            record_activity(
+                workspace=workspace,
+                actor=actor,
+                verb="settings.modules_changed",
+                target=workspace,
+                changes=changes,
+            )
     return after
 
 
@@ -499,30 +584,47 @@ def _category_for_update(workspace: Workspace, kind: str, category_id: int) -> C
 
 
 def _duplicate_category(kind: str) -> str:
-    return _("A category with this name already exists in %(kind)s.") % {
-        "kind": KINDS[kind].label
-    }
+    return _("A category with this name already exists in %(kind)s.") % {"kind": KINDS[kind].label}
 
 
-def category_create(*, workspace: Workspace, actor: Membership, kind: str, name: str,
-                    color: str = "#64748b") -> Category:
+def category_create(
+    *, workspace: Workspace, actor: Membership, kind: str, name: str, color: str = "#64748b"
+) -> Category:
     require_admin(actor)
     require_kind(workspace, kind)
     name = _clean_name(name)
     color = _clean_color(color)
     with transaction.atomic():
-        last = Category.objects.filter(workspace=workspace, kind=kind).aggregate(
-            m=Max("position"))["m"]
-        category = Category(workspace=workspace, kind=kind, name=name, color=color,
-                            position=0 if last is None else last + 1)
+        last = Category.objects.filter(workspace=workspace, kind=kind).aggregate(m=Max("position"))[
+            "m"
+        ]
+        category = Category(
+            workspace=workspace,
+            kind=kind,
+            name=name,
+            color=color,
+            position=0 if last is None else last + 1,
+        )
         _save_unique(category, message=_duplicate_category(kind))
-        record_activity(workspace=workspace, actor=actor, verb="category.created",
-                        target=category, summary=f"{KINDS[kind].label}: {name}")
+        record_activity(
+            workspace=workspace,
+            actor=actor,
+            verb="category.created",
+            target=category,
+            summary=f"{KINDS[kind].label}: {name}",
+        )
     return category
 
 
-def category_update(*, workspace: Workspace, actor: Membership, kind: str, category_id: int,
-                    name: str | None = None, color: str | None = None) -> Category:
+def category_update(
+    *,
+    workspace: Workspace,
+    actor: Membership,
+    kind: str,
+    category_id: int,
+    name: str | None = None,
+    color: str | None = None,
+) -> Category:
     require_admin(actor)
     require_kind(workspace, kind)
     values = {}
@@ -536,11 +638,15 @@ def category_update(*, workspace: Workspace, actor: Membership, kind: str, categ
         if changes:
             for field, (_old, new) in changes.items():
                 setattr(category, field, new)
-            _save_unique(category, message=_duplicate_category(kind),
-                         update_fields=list(changes))
-            record_activity(workspace=workspace, actor=actor, verb="category.updated",
-                            target=category, summary=f"{KINDS[kind].label}: {category.name}",
-                            changes=changes)
+            _save_unique(category, message=_duplicate_category(kind), update_fields=list(changes))
+            record_activity(
+                workspace=workspace,
+                actor=actor,
+                verb="category.updated",
+                target=category,
+                summary=f"{KINDS[kind].label}: {category.name}",
+                changes=changes,
+            )
     return category
 
 
@@ -572,11 +678,18 @@ def _move_references(workspace: Workspace, category: Category, target: Category)
             through.objects.filter(**{target_col: category}).update(**{target_col: target})
         else:
             model.objects.filter(workspace=workspace, **{field_name: category}).update(
-                **{field_name: target})
+                **{field_name: target}
+            )
 
 
-def category_delete(*, workspace: Workspace, actor: Membership, kind: str, category_id: int,
-                    move_to: int | None = None) -> None:
+def category_delete(
+    *,
+    workspace: Workspace,
+    actor: Membership,
+    kind: str,
+    category_id: int,
+    move_to: int | None = None,
+) -> None:
     """Delete a category. Records using it move to `move_to`; without it, in use is 409."""
     require_admin(actor)
     require_kind(workspace, kind)
@@ -584,8 +697,8 @@ def category_delete(*, workspace: Workspace, actor: Membership, kind: str, categ
         category = _category_for_update(workspace, kind, category_id)
         if category.locked:
             raise Conflict(
-                _("%(name)s is a system status: you can rename or recolour it, "
-                  "but not delete it.") % {"name": category.name},
+                _("%(name)s is a system status: you can rename or recolour it, but not delete it.")
+                % {"name": category.name},
                 code="locked",
             )
         target = None
@@ -600,29 +713,36 @@ def category_delete(*, workspace: Workspace, actor: Membership, kind: str, categ
             raise Conflict(
                 _("%(count)d records use %(name)s: choose the category they move to.")
                 % {"count": used, "name": category.name},
-                code="in_use", field="move_to",
+                code="in_use",
+                field="move_to",
             )
         if used:
             _move_references(workspace, category, target)
         record_activity(
-            workspace=workspace, actor=actor, verb="category.deleted", target=category,
+            workspace=workspace,
+            actor=actor,
+            verb="category.deleted",
+            target=category,
             summary=f"{KINDS[kind].label}: {category.name}",
             changes={"moved_to": [None, target.pk]} if target and used else None,
         )
         category.delete()
-        Category.objects.filter(workspace=workspace, kind=kind,
-                                position__gt=category.position).update(position=F("position") - 1)
+        Category.objects.filter(
+            workspace=workspace, kind=kind, position__gt=category.position
+        ).update(position=F("position") - 1)
 
 
-def category_reorder(*, workspace: Workspace, actor: Membership, kind: str,
-                     ids: list[int]) -> list[Category]:
+def category_reorder(
+    *, workspace: Workspace, actor: Membership, kind: str, ids: list[int]
+) -> list[Category]:
     """Put the kind's categories in the order of `ids` (which must name each exactly once)."""
     require_admin(actor)
     require_kind(workspace, kind)
     with transaction.atomic():
         rows = list(
             Category.objects.select_for_update()
-            .filter(workspace=workspace, kind=kind).order_by("pk")
+            .filter(workspace=workspace, kind=kind)
+            .order_by("pk")
         )
         if sorted(ids) != [row.pk for row in rows] or len(set(ids)) != len(ids):
             raise Invalid(_("List every category of this kind exactly once."), field="ids")
@@ -632,18 +752,25 @@ def category_reorder(*, workspace: Workspace, actor: Membership, kind: str,
             by_id[pk].position = position
         Category.objects.bulk_update(rows, ["position"])
         if before != ids:
-            record_activity(workspace=workspace, actor=actor, verb="category.reordered",
-                            target_type="category", summary=str(KINDS[kind].label),
-                            changes={"order": [before, ids]})
+            record_activity(
+                workspace=workspace,
+                actor=actor,
+                verb="category.reordered",
+                target_type="category",
+                summary=str(KINDS[kind].label),
+                changes={"order": [before, ids]},
+            )
     return [by_id[pk] for pk in ids]
 
 
-def category_move(*, workspace: Workspace, actor: Membership, kind: str, category_id: int,
-                  offset: int) -> list[Category]:
+def category_move(
+    *, workspace: Workspace, actor: Membership, kind: str, category_id: int, offset: int
+) -> list[Category]:
     """Move one category up (-1) or down (+1): the keyboard path of reordering."""
     ids = list(
         Category.objects.filter(workspace=workspace, kind=kind)
-        .order_by("position", "pk").values_list("pk", flat=True)
+        .order_by("position", "pk")
+        .values_list("pk", flat=True)
     )
     if category_id not in ids:
         require_kind(workspace, kind)
@@ -663,11 +790,15 @@ def token_create(*, workspace: Workspace, actor: Membership, name: str) -> tuple
     raw = ApiToken.generate()
     with transaction.atomic():
         token = ApiToken.objects.create(
-            workspace=workspace, user=actor.user, name=name, prefix=raw[:10],
+            workspace=workspace,
+            user=actor.user,
+            name=name,
+            prefix=raw[:10],
             token_hash=hash_token(raw),
         )
-        record_activity(workspace=workspace, actor=actor, verb="token.created", target=token,
-                        summary=name)
+        record_activity(
+            workspace=workspace, actor=actor, verb="token.created", target=token, summary=name
+        )
     return token, raw
 
 
@@ -678,8 +809,13 @@ def token_revoke(*, workspace: Workspace, actor: Membership, token_id: int) -> N
         ).update(revoked_at=timezone.now())
         if not updated:
             raise NotFound(_("No such token."))
-        record_activity(workspace=workspace, actor=actor, verb="token.revoked",
-                        target_type="apitoken", summary=str(token_id))
+        record_activity(
+            workspace=workspace,
+            actor=actor,
+            verb="token.revoked",
+            target_type="apitoken",
+            summary=str(token_id),
+        )
 
 
 def token_authenticate(*, raw: str) -> ApiToken | None:
@@ -706,22 +842,35 @@ def impersonation_start(*, workspace: Workspace, actor: Membership, user_id: int
     if actor.acting_by is not None:
         raise Conflict(_("Stop the current impersonation first."))
     require_admin(actor)
-    target = Membership.objects.select_related("user").filter(
-        workspace=workspace, user_id=user_id).first()
+    target = (
+        Membership.objects.select_related("user")
+        .filter(workspace=workspace, user_id=user_id)
+        .first()
+    )
     if target is None:
         raise NotFound(_("No such member."))
     if ROLE_RANK[target.role] >= actor.rank:
         raise Forbidden(_("You can only act as someone with a lower role than yours."))
     with transaction.atomic():
-        record_activity(workspace=workspace, actor=actor, verb="impersonation.started",
-                        target=target, summary=target.user.email)
+        record_activity(
+            workspace=workspace,
+            actor=actor,
+            verb="impersonation.started",
+            target=target,
+            summary=target.user.email,
+        )
     return target
 
 
 def impersonation_stop(*, workspace: Workspace, actor: Membership) -> None:
     with transaction.atomic():
-        record_activity(workspace=workspace, actor=actor, verb="impersonation.stopped",
-                        target=actor, summary=actor.user.email)
+        record_activity(
+            workspace=workspace,
+            actor=actor,
+            verb="impersonation.stopped",
+            target=actor,
+            summary=actor.user.email,
+        )
 
 
 # --- login throttling ---------------------------------------------------------------

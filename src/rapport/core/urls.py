@@ -6,20 +6,37 @@ from rapport.core import views
 from rapport.core.modules import MODULES
 
 password_reset = [
-    path("password-reset/", auth_views.PasswordResetView.as_view(
-        template_name="registration/password_reset.html",
-        email_template_name="registration/email/password_reset.txt",
-        subject_template_name="registration/email/password_reset_subject.txt",
-        extra_email_context={"base_url": settings.RAPPORT_BASE_URL}),
-        name="password_reset"),
-    path("password-reset/sent/", auth_views.PasswordResetDoneView.as_view(
-        template_name="registration/password_reset_sent.html"), name="password_reset_done"),
-    path("password-reset/<uidb64>/<token>/", auth_views.PasswordResetConfirmView.as_view(
-        template_name="registration/password_reset_confirm.html"),
-        name="password_reset_confirm"),
-    path("password-reset/done/", auth_views.PasswordResetCompleteView.as_view(
-        template_name="registration/password_reset_complete.html"),
-        name="password_reset_complete"),
+    path(
+        "password-reset/",
+        auth_views.PasswordResetView.as_view(
+            template_name="registration/password_reset.html",
+            email_template_name="registration/email/password_reset.txt",
+            subject_template_name="registration/email/password_reset_subject.txt",
+            extra_email_context={"base_url": settings.RAPPORT_BASE_URL},
+        ),
+        name="password_reset",
+    ),
+    path(
+        "password-reset/sent/",
+        auth_views.PasswordResetDoneView.as_view(
+            template_name="registration/password_reset_sent.html"
+        ),
+        name="password_reset_done",
+    ),
+    path(
+        "password-reset/<uidb64>/<token>/",
+        auth_views.PasswordResetConfirmView.as_view(
+            template_name="registration/password_reset_confirm.html"
+        ),
+        name="password_reset_confirm",
+    ),
+    path(
+        "password-reset/done/",
+        auth_views.PasswordResetCompleteView.as_view(
+            template_name="registration/password_reset_complete.html"
+        ),
+        name="password_reset_complete",
+    ),
 ]
 
 workspace = [
@@ -31,16 +48,24 @@ workspace = [
     path("account/tokens/<int:token_id>/revoke/", views.token_revoke, name="token_revoke"),
     path("settings/", views.settings_general, name="settings_general"),
     path("settings/modules/", views.settings_modules, name="settings_modules"),
-    path("settings/categories/<slug:kind>/", views.settings_categories,
-         name="settings_categories"),
-    path("settings/categories/<slug:kind>/<int:category_id>/<slug:action>/",
-         views.settings_category_action, name="settings_category_action"),
+    path("settings/categories/<slug:kind>/", views.settings_categories, name="settings_categories"),
+    path(
+        "settings/categories/<slug:kind>/<int:category_id>/<slug:action>/",
+        views.settings_category_action,
+        name="settings_category_action",
+    ),
     path("settings/members/", views.settings_members, name="settings_members"),
-    path("settings/members/<int:user_id>/<slug:action>/", views.settings_member_action,
-         name="settings_member_action"),
+    path(
+        "settings/members/<int:user_id>/<slug:action>/",
+        views.settings_member_action,
+        name="settings_member_action",
+    ),
     path("settings/teams/", views.settings_teams, name="settings_teams"),
-    path("settings/teams/<int:team_id>/<slug:action>/", views.settings_team_action,
-         name="settings_team_action"),
+    path(
+        "settings/teams/<int:team_id>/<slug:action>/",
+        views.settings_team_action,
+        name="settings_team_action",
+    ),
     path("settings/activity/", views.settings_activity, name="settings_activity"),
     path("impersonate/stop/", views.impersonate_stop, name="impersonate_stop"),
     path("impersonate/<int:user_id>/", views.impersonate_start, name="impersonate_start"),

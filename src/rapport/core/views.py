@@ -70,9 +70,14 @@ class LoginView(auth_views.LoginView):
             form = self.get_form()
             form.errors.clear()
             minutes = max(1, math.ceil((until - timezone.now()).total_seconds() / 60))
-            form.add_error(None, _(
-                "Too many failed attempts for this email. Try again in %(n)d minutes, "
-                "or reset your password.") % {"n": minutes})
+            form.add_error(
+                None,
+                _(
+                    "Too many failed attempts for this email. Try again in %(n)d minutes, "
+                    "or reset your password."
+                )
+                % {"n": minutes},
+            )
             return self.render_to_response(self.get_context_data(form=form), status=429)
         return super().post(request, *args, **kwargs)
 
@@ -94,9 +99,12 @@ def signup(request):
     if request.method == "POST" and form.is_valid():
         try:
             user, workspace = services.signup(
-                email=form.cleaned_data["email"], password=form.cleaned_data["password"],
-                name=form.cleaned_data["name"], workspace_name=form.cleaned_data["workspace"],
-                language=form.cleaned_data["language"])
+                email=form.cleaned_data["email"],
+                password=form.cleaned_data["password"],
+                name=form.cleaned_data["name"],
+                workspace_name=form.cleaned_data["workspace"],
+                language=form.cleaned_data["language"],
+            )
         except DomainError as exc:
             _form_error(form, exc)
         else:
@@ -115,19 +123,23 @@ def accept_invitation(request, token: str):
     if request.method == "POST" and (user is not None or form.is_valid()):
         try:
             membership = services.invitation_accept(
-                raw_token=token, user=user,
+                raw_token=token,
+                user=user,
                 name=form.cleaned_data.get("name", "") if user is None else "",
-                password=form.cleaned_data.get("password", "") if user is None else "")
+                password=form.cleaned_data.get("password", "") if user is None else "",
+            )
         except DomainError as exc:
             _form_error(form, exc)
         else:
             if user is None:
-                login(request, membership.user,
-                      backend="django.contrib.auth.backends.ModelBackend")
+                login(request, membership.user, backend="django.contrib.auth.backends.ModelBackend")
             messages.success(request, _("Welcome to %(ws)s.") % {"ws": membership.workspace})
             return redirect("workspace_home", membership.workspace.slug)
-    return render(request, "registration/accept_invitation.html",
-                  {"invitation": invitation, "form": form, "existing_user": user})
+    return render(
+        request,
+        "registration/accept_invitation.html",
+        {"invitation": invitation, "form": form, "existing_user": user},
+    )
 
 
 @login_required
@@ -155,8 +167,10 @@ def workspace_home(request):
     }
     if request.membership.is_admin:
         context["recent"] = list(
-            selectors.activity_list(workspace=workspace, actor=request.membership)
-            .order_by("-at", "-id")[:8])
+            selectors.activity_list(workspace=workspace, actor=request.membership).order_by(
+                "-at", "-id"
+            )[:8]
+        )
     return render(request, "core/home.html", context)
 
 
@@ -175,8 +189,10 @@ def module_home(module_key: str):
 @workspace_view()
 def account(request):
     user = request.user
-    form = AccountForm(request.POST or None, initial={
-        "name": user.name, "language": user.language, "time_zone": user.time_zone})
+    form = AccountForm(
+        request.POST or None,
+        initial={"name": user.name, "language": user.language, "time_zone": user.time_zone},
+    )
     if request.method == "POST" and form.is_valid():
         try:
             services.account_update(user=user, **form.cleaned_data)
@@ -217,22 +233,27 @@ def tokens(request):
     if request.method == "POST" and form.is_valid():
         try:
             _token, new_token = services.token_create(
-                workspace=request.workspace, actor=actor, name=form.cleaned_data["name"])
+                workspace=request.workspace, actor=actor, name=form.cleaned_data["name"]
+            )
         except DomainError as exc:
             _form_error(form, exc)
         else:
             form = TokenForm()
     rows = selectors.token_list(workspace=request.workspace, actor=actor).order_by("-id")[:200]
-    return render(request, "account/tokens.html", {
-        "form": form, "tokens": rows, "new_token": new_token, "section": "tokens"})
+    return render(
+        request,
+        "account/tokens.html",
+        {"form": form, "tokens": rows, "new_token": new_token, "section": "tokens"},
+    )
 
 
 @require_POST
 @workspace_view()
 def token_revoke(request, token_id: int):
     try:
-        services.token_revoke(workspace=request.workspace, actor=request.membership,
-                              token_id=token_id)
+        services.token_revoke(
+            workspace=request.workspace, actor=request.membership, token_id=token_id
+        )
     except DomainError as exc:
         messages.error(request, exc.message)
     else:
@@ -244,8 +265,9 @@ def token_revoke(request, token_id: int):
 
 
 def _settings_context(request, section: str, **extra):
-    kinds = [k for k in KINDS.values()
-             if not k.module or request.workspace.module_enabled(k.module)]
+    kinds = [
+        k for k in KINDS.values() if not k.module or request.workspace.module_enabled(k.module)
+    ]
     return {"section": section, "kinds": kinds, **extra}
 
 
@@ -254,15 +276,19 @@ def settings_general(request):
     form = WorkspaceForm(request.POST or None, initial={"name": request.workspace.name})
     if request.method == "POST" and form.is_valid():
         try:
-            services.workspace_update(workspace=request.workspace, actor=request.membership,
-                                      name=form.cleaned_data["name"])
+            services.workspace_update(
+                workspace=request.workspace,
+                actor=request.membership,
+                name=form.cleaned_data["name"],
+            )
         except DomainError as exc:
             _form_error(form, exc)
         else:
             messages.success(request, _("Workspace settings saved."))
             return redirect("settings_general", request.workspace.slug)
-    return render(request, "settings/general.html", _settings_context(request, "general",
-                                                                       form=form))
+    return render(
+        request, "settings/general.html", _settings_context(request, "general", form=form)
+    )
 
 
 @workspace_view(admin=True)
@@ -270,8 +296,9 @@ def settings_modules(request):
     if request.method == "POST":
         values = {key: request.POST.get(key) == "on" for key in MODULES}
         try:
-            services.modules_update(workspace=request.workspace, actor=request.membership,
-                                    values=values)
+            services.modules_update(
+                workspace=request.workspace, actor=request.membership, values=values
+            )
         except DomainError as exc:
             messages.error(request, exc.message)
         else:
@@ -279,20 +306,30 @@ def settings_modules(request):
         return redirect("settings_modules", request.workspace.slug)
     states = request.workspace.enabled_modules()
     rows = [(module, states[key]) for key, module in MODULES.items()]
-    return render(request, "settings/modules.html", _settings_context(request, "modules",
-                                                                       rows=rows))
+    return render(
+        request, "settings/modules.html", _settings_context(request, "modules", rows=rows)
+    )
 
 
 def _category_page(request, kind, *, form=None, errors=None, status=200):
-    rows = list(selectors.category_list(workspace=request.workspace, actor=request.membership,
-                                        kind=kind).order_by("position", "id"))
-    usage = {c.pk: services.category_usage(workspace=request.workspace, category=c)
-             for c in rows}
+    rows = list(
+        selectors.category_list(
+            workspace=request.workspace, actor=request.membership, kind=kind
+        ).order_by("position", "id")
+    )
+    usage = {c.pk: services.category_usage(workspace=request.workspace, category=c) for c in rows}
     context = _settings_context(
-        request, "categories", kind=KINDS[kind], rows=rows, usage=usage,
-        form=form or CategoryForm(), row_errors=errors or {})
-    template = ("settings/partials/category_list.html" if request.htmx
-                else "settings/categories.html")
+        request,
+        "categories",
+        kind=KINDS[kind],
+        rows=rows,
+        usage=usage,
+        form=form or CategoryForm(),
+        row_errors=errors or {},
+    )
+    template = (
+        "settings/partials/category_list.html" if request.htmx else "settings/categories.html"
+    )
     return render(request, template, context, status=status)
 
 
@@ -308,8 +345,11 @@ def settings_categories(request, kind: str):
         if form.is_valid():
             try:
                 category = services.category_create(
-                    workspace=request.workspace, actor=request.membership, kind=kind,
-                    **form.cleaned_data)
+                    workspace=request.workspace,
+                    actor=request.membership,
+                    kind=kind,
+                    **form.cleaned_data,
+                )
             except DomainError as exc:
                 _form_error(form, exc)
                 return _category_page(request, kind, form=form, status=422)
@@ -333,16 +373,30 @@ def settings_category_action(request, kind: str, category_id: int, action: str):
             if not form.is_valid():
                 errors[category_id] = " ".join(e for errs in form.errors.values() for e in errs)
             else:
-                services.category_update(workspace=ws, actor=actor, kind=kind,
-                                         category_id=category_id, **form.cleaned_data)
+                services.category_update(
+                    workspace=ws,
+                    actor=actor,
+                    kind=kind,
+                    category_id=category_id,
+                    **form.cleaned_data,
+                )
         elif action in ("up", "down"):
-            services.category_move(workspace=ws, actor=actor, kind=kind,
-                                   category_id=category_id, offset=-1 if action == "up" else 1)
+            services.category_move(
+                workspace=ws,
+                actor=actor,
+                kind=kind,
+                category_id=category_id,
+                offset=-1 if action == "up" else 1,
+            )
         elif action == "delete":
             move_to = request.POST.get("move_to") or None
             services.category_delete(
-                workspace=ws, actor=actor, kind=kind, category_id=category_id,
-                move_to=int(move_to) if move_to and move_to.isdigit() else None)
+                workspace=ws,
+                actor=actor,
+                kind=kind,
+                category_id=category_id,
+                move_to=int(move_to) if move_to and move_to.isdigit() else None,
+            )
         else:
             raise Http404("Unknown action.")
     except DomainError as exc:
@@ -366,8 +420,9 @@ def settings_members(request):
         except DomainError as exc:
             _form_error(form, exc)
         else:
-            messages.success(request, _("Invitation sent to %(email)s.")
-                             % {"email": form.cleaned_data["email"]})
+            messages.success(
+                request, _("Invitation sent to %(email)s.") % {"email": form.cleaned_data["email"]}
+            )
             return redirect("settings_members", ws.slug)
     members = list(selectors.membership_list(workspace=ws).order_by("user__email"))
     teams_by_user: dict[int, list[str]] = {}
@@ -375,9 +430,18 @@ def settings_members(request):
         for tm in team.memberships.all():
             teams_by_user.setdefault(tm.user_id, []).append(team.name)
     rows = [(m, teams_by_user.get(m.user_id, [])) for m in members]
-    return render(request, "settings/members.html", _settings_context(
-        request, "members", form=form, rows=rows, roles=Role.choices,
-        invitations=selectors.invitation_pending(workspace=ws)))
+    return render(
+        request,
+        "settings/members.html",
+        _settings_context(
+            request,
+            "members",
+            form=form,
+            rows=rows,
+            roles=Role.choices,
+            invitations=selectors.invitation_pending(workspace=ws),
+        ),
+    )
 
 
 @require_POST
@@ -390,8 +454,9 @@ def settings_member_action(request, user_id: int, action: str):
             if not form.is_valid():
                 messages.error(request, _("Choose owner, admin or member."))
             else:
-                services.member_change_role(workspace=ws, actor=actor, user_id=user_id,
-                                            role=form.cleaned_data["role"])
+                services.member_change_role(
+                    workspace=ws, actor=actor, user_id=user_id, role=form.cleaned_data["role"]
+                )
                 messages.success(request, _("Role changed."))
         elif action == "remove":
             services.member_remove(workspace=ws, actor=actor, user_id=user_id)
@@ -419,8 +484,11 @@ def settings_teams(request):
             return redirect("settings_teams", ws.slug)
     teams = list(selectors.team_list(workspace=ws).order_by("name"))
     members = list(selectors.membership_list(workspace=ws).order_by("user__email"))
-    return render(request, "settings/teams.html", _settings_context(
-        request, "teams", form=form, teams=teams, members=members))
+    return render(
+        request,
+        "settings/teams.html",
+        _settings_context(request, "teams", form=form, teams=teams, members=members),
+    )
 
 
 @require_POST
@@ -431,8 +499,9 @@ def settings_team_action(request, team_id: int, action: str):
         if action == "rename":
             form = NameForm(request.POST)
             if form.is_valid():
-                services.team_update(workspace=ws, actor=actor, team_id=team_id,
-                                     name=form.cleaned_data["name"])
+                services.team_update(
+                    workspace=ws, actor=actor, team_id=team_id, name=form.cleaned_data["name"]
+                )
                 messages.success(request, _("Team renamed."))
             else:
                 messages.error(request, _("Give the team a name."))
@@ -444,11 +513,13 @@ def settings_team_action(request, team_id: int, action: str):
             if not raw.isdigit():
                 messages.error(request, _("Choose a member."))
             elif action == "add":
-                services.team_member_add(workspace=ws, actor=actor, team_id=team_id,
-                                         user_id=int(raw))
+                services.team_member_add(
+                    workspace=ws, actor=actor, team_id=team_id, user_id=int(raw)
+                )
             else:
-                services.team_member_remove(workspace=ws, actor=actor, team_id=team_id,
-                                            user_id=int(raw))
+                services.team_member_remove(
+                    workspace=ws, actor=actor, team_id=team_id, user_id=int(raw)
+                )
         else:
             raise Http404("Unknown action.")
     except DomainError as exc:
@@ -465,8 +536,9 @@ def settings_activity(request):
         page = keyset_page(qs, order=("-at", "-id"), limit=50, cursor=request.GET.get("cursor"))
     except DomainError as exc:
         raise Http404(exc.message) from exc
-    return render(request, "settings/activity.html", _settings_context(
-        request, "activity", page=page))
+    return render(
+        request, "settings/activity.html", _settings_context(request, "activity", page=page)
+    )
 
 
 # --- impersonation ----------------------------------------------------------------------
@@ -476,17 +548,21 @@ def settings_activity(request):
 @workspace_view()
 def impersonate_start(request, user_id: int):
     try:
-        target = services.impersonation_start(workspace=request.workspace,
-                                              actor=request.membership, user_id=user_id)
+        target = services.impersonation_start(
+            workspace=request.workspace, actor=request.membership, user_id=user_id
+        )
     except DomainError as exc:
         if exc.status == 404:
             raise Http404(exc.message) from exc
         messages.error(request, exc.message)
         return redirect("settings_members", request.workspace.slug)
-    request.session[IMPERSONATION_KEY] = {"workspace_id": request.workspace.pk,
-                                          "user_id": target.user_id}
-    messages.info(request, _("You are now acting as %(name)s.")
-                  % {"name": target.user.display_name})
+    request.session[IMPERSONATION_KEY] = {
+        "workspace_id": request.workspace.pk,
+        "user_id": target.user_id,
+    }
+    messages.info(
+        request, _("You are now acting as %(name)s.") % {"name": target.user.display_name}
+    )
     return redirect("workspace_home", request.workspace.slug)
 
 
@@ -511,6 +587,9 @@ def favicon(request):
 @workspace_view()
 def search(request):
     query = (request.GET.get("q") or "").strip()[:100]
-    results = selectors.search_shell(workspace=request.workspace, actor=request.membership,
-                                     query=query) if query else []
+    results = (
+        selectors.search_shell(workspace=request.workspace, actor=request.membership, query=query)
+        if query
+        else []
+    )
     return render(request, "core/search.html", {"query": query, "results": results})

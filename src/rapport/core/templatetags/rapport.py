@@ -15,7 +15,8 @@ def swatch(color: str, size: int = 14):
     return format_html(
         '<svg class="swatch" width="{0}" height="{0}" viewBox="0 0 14 14" aria-hidden="true">'
         '<rect width="14" height="14" rx="4" fill="{1}"/></svg>',
-        size, color,
+        size,
+        color,
     )
 
 
@@ -47,14 +48,21 @@ ICONS = {
     "events": "M4 6h16v14H4zM4 10h16M9 3v5M15 3v5",
     "vacancies": "M4 8h16v12H4zM9 8V5h6v3M4 13h16",
     "lists": "M8 6h12M8 12h12M8 18h12M4 6h.01M4 12h.01M4 18h.01",
-    "settings": "M12 15a3 3 0 100-6 3 3 0 000 6zM19 12l2-1-1-3-2 .5-1.5-1.5.5-2-3-1-1 2h-2l-1-2-3 1 .5 2L6 7.5 4 7 3 10l2 1v2l-2 1 1 3 2-.5 1.5 1.5-.5 2 3 1 1-2h2l1 2 3-1-.5-2 1.5-1.5 2 .5 1-3-2-1z",
+    "settings": (
+        "M12 15a3 3 0 100-6 3 3 0 000 6zM19 12l2-1-1-3-2 .5-1.5-1.5.5-2-3-1-1 2h-2l-1-2-3 1"
+        " .5 2L6 7.5 4 7 3 10l2 1v2l-2 1 1 3 2-.5 1.5 1.5-.5 2 3 1 1-2h2l1 2 3-1-.5-2 1.5-1.5"
+        " 2 .5 1-3-2-1z"
+    ),
     "search": "M11 18a7 7 0 100-14 7 7 0 000 14zM21 21l-5-5",
     "chevron": "M6 9l6 6 6-6",
     "up": "M12 19V5M5 12l7-7 7 7",
     "down": "M12 5v14M19 12l-7 7-7-7",
     "trash": "M4 7h16M10 11v6M14 11v6M6 7l1 13h10l1-13M9 7V4h6v3",
     "lock": "M6 11h12v10H6zM8 11V7a4 4 0 018 0v4",
-    "users": "M9 11a4 4 0 100-8 4 4 0 000 8zM2 21v-1a6 6 0 0112 0v1M16 3.5a4 4 0 010 7.5M22 21v-1a6 6 0 00-4-5.6",
+    "users": (
+        "M9 11a4 4 0 100-8 4 4 0 000 8zM2 21v-1a6 6 0 0112 0v1M16 3.5a4 4 0 010 7.5"
+        "M22 21v-1a6 6 0 00-4-5.6"
+    ),
     "key": "M15 7a4 4 0 11-3.9 5H3v3h3v3h3v-3h2.1A4 4 0 0115 7z",
     "activity": "M3 12h4l3-8 4 16 3-8h4",
     "plus": "M12 5v14M5 12h14",
@@ -68,11 +76,15 @@ def icon(name: str, label: str = ""):
         return format_html(
             '<svg viewBox="0 0 24 24" fill="none" stroke="currentColor" stroke-width="1.8" '
             'stroke-linecap="round" stroke-linejoin="round" role="img" aria-label="{}">'
-            '<path d="{}"/></svg>', label, path)
+            '<path d="{}"/></svg>',
+            label,
+            path,
+        )
     return format_html(
         '<svg viewBox="0 0 24 24" fill="none" stroke="currentColor" stroke-width="1.8" '
         'stroke-linecap="round" stroke-linejoin="round" aria-hidden="true"><path d="{}"/></svg>',
-        path)
+        path,
+    )
 
 
 @register.filter

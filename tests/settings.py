@@ -12,3 +12,6 @@ TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBacken
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 RAPPORT_BASE_URL = "http://rapport.test"
 ALLOWED_HOSTS = ["testserver", "localhost", "127.0.0.1"]
+
+# A stand-in app whose rows point at categories (tests of "delete a category in use").
+INSTALLED_APPS = [*INSTALLED_APPS, "tests.testapp"]  # noqa: F405

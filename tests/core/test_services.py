@@ -119,7 +119,7 @@ class TestCategories:
             )
         assert exc.value.field == "color"
 
-    @pytest.mark.parametrize("name", ["", "   ", "x" * 81])
+    @pytest.mark.parametrize("name", ["", "   ", "x" * 81, "nul\x00byte", "tab\there"])
     def test_a_bad_name_is_invalid(self, workspace, admin, name):
         with pytest.raises(Invalid):
             services.category_create(workspace=workspace, actor=admin, kind="labels", name=name)

@@ -7,6 +7,7 @@ records the activity. Signatures are keyword-only: workspace and actor first.
 import datetime as dt
 import re
 import secrets
+import unicodedata
 
 from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
@@ -54,6 +55,8 @@ def _clean_name(value: str | None, *, field: str = "name", max_length: int = 80)
     value = (value or "").strip()
     if not value:
         raise Invalid(_("This field is required."), field=field)
+    if any(unicodedata.category(ch) == "Cc" for ch in value):
+        raise Invalid(_("Remove the control characters from this name."), field=field)
     if len(value) > max_length:
         raise Invalid(_("Use at most %(n)d characters.") % {"n": max_length}, field=field)
     return value

@@ -43,7 +43,9 @@ ALLOWED_HOSTS = [
 CSRF_TRUSTED_ORIGINS = [
     o.strip() for o in os.environ.get("CSRF_TRUSTED_ORIGINS", "").split(",") if o.strip()
 ]
-RAPPORT_BASE_URL = os.environ.get("RAPPORT_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+RAPPORT_BASE_URL = os.environ.get(
+    "RAPPORT_BASE_URL", f"http://127.0.0.1:{os.environ.get('PORT', '8000')}"
+).rstrip("/")
 RAPPORT_SIGNUP = _env_bool("RAPPORT_SIGNUP")
 RAPPORT_TRIAL_DAYS = int(os.environ.get("RAPPORT_TRIAL_DAYS", "14"))
 

@@ -173,17 +173,9 @@ def workspace_update(*, workspace: Workspace, actor: Membership, name: str) -> W
     require_admin(actor)
     name = _clean_name(name, max_length=120)
     with transaction.atomic():
-        changes = diff(workspace, {"name": name})
-        if changes:
-            workspace.name = name
-            workspace.save(update_fields=["name"])
-            record_activity(
-                workspace=workspace,
-                actor=actor,
-                verb="workspace.updated",
-                target=workspace,
-                changes=changes,
-            )
+        _update_recorded(
+            workspace, {"name": name}, workspace=workspace, actor=actor, verb="workspace.updated"
+        )
     return workspace
 
 
@@ -346,7 +338,26 @@ def invitation_accept(
 
 
 def _owner_count(workspace: Workspace) -> int:
-    return Membership.objects.filter(workspace=workspace, role=Role.OWNER).count()
+    # Locks the owner rows (in pk order) so two owners demoting each other at once cannot
+    # both see "another owner remains" and leave the workspace with none.
+    return len(
+        Membership.objects.select_for_update()
+        .filter(workspace=workspace, role=Role.OWNER)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+
+
+def _member_for_update(workspace: Workspace, user_id: int) -> Membership:
+    target = (
+        Membership.objects.select_for_update()
+        .select_related("user")
+        .filter(workspace=workspace, user_id=user_id)
+        .first()
+    )
+    if target is None:
+        raise NotFound(_("No such member."))
+    return target
 
 
 def member_change_role(
@@ -355,45 +366,27 @@ def member_change_role(
     require_admin(actor)
     role = _clean_role(role)
     with transaction.atomic():
-        target = (
-            Membership.objects.select_for_update()
-            .select_related("user")
-            .filter(workspace=workspace, user_id=user_id)
-            .first()
-        )
-        if target is None:
-            raise NotFound(_("No such member."))
+        target = _member_for_update(workspace, user_id)
         touches_owner = Role.OWNER in (target.role, role)
         if touches_owner and not actor.is_owner:
             raise Forbidden(_("Only an owner can make or unmake owners."))
         if target.role == Role.OWNER and role != Role.OWNER and _owner_count(workspace) == 1:
             raise Conflict(_("A workspace needs at least one owner."), field="role")
-        changes = diff(target, {"role": role})
-        if changes:
-            target.role = role
-            target.save(update_fields=["role"])
-            record_activity(
-                workspace=workspace,
-                actor=actor,
-                verb="member.role_changed",
-                target=target,
-                summary=target.user.email,
-                changes=changes,
-            )
+        _update_recorded(
+            target,
+            {"role": role},
+            workspace=workspace,
+            actor=actor,
+            verb="member.role_changed",
+            summary=target.user.email,
+        )
     return target
 
 
 def member_remove(*, workspace: Workspace, actor: Membership, user_id: int) -> None:
     require_admin(actor)
     with transaction.atomic():
-        target = (
-            Membership.objects.select_for_update()
-            .select_related("user")
-            .filter(workspace=workspace, user_id=user_id)
-            .first()
-        )
-        if target is None:
-            raise NotFound(_("No such member."))
+        target = _member_for_update(workspace, user_id)
         if target.role == Role.OWNER and not actor.is_owner:
             raise Forbidden(_("Only an owner can remove an owner."))
         if target.role == Role.OWNER and _owner_count(workspace) == 1:
@@ -428,6 +421,40 @@ def _save_unique(instance: models.Model, *, message: str, update_fields=None) ->
         raise Conflict(message, field="name") from exc
 
 
+def _update_recorded(
+    instance: models.Model,
+    values: dict,
+    *,
+    workspace: Workspace,
+    actor: Membership,
+    verb: str,
+    summary: str = "",
+    duplicate_message: str | None = None,
+) -> dict[str, list]:
+    """Set the values that differ, save only those fields, and record old -> new.
+
+    With `duplicate_message`, a unique-constraint clash becomes a 409 on `name`.
+    """
+    changes = diff(instance, values)
+    if not changes:
+        return changes
+    for field, (_old, new) in changes.items():
+        setattr(instance, field, new)
+    if duplicate_message:
+        _save_unique(instance, message=duplicate_message, update_fields=list(changes))
+    else:
+        instance.save(update_fields=list(changes))
+    record_activity(
+        workspace=workspace,
+        actor=actor,
+        verb=verb,
+        target=instance,
+        summary=summary or str(instance),
+        changes=changes,
+    )
+    return changes
+
+
 def team_create(*, workspace: Workspace, actor: Membership, name: str) -> Team:
     require_admin(actor)
     name = _clean_name(name)
@@ -445,15 +472,14 @@ def team_update(*, workspace: Workspace, actor: Membership, team_id: int, name: 
     name = _clean_name(name)
     with transaction.atomic():
         team = _team_for_update(workspace, team_id)
-        changes = diff(team, {"name": name})
-        if changes:
-            team.name = name
-            _save_unique(
-                team, message=_("A team with this name already exists."), update_fields=["name"]
-            )
-            record_activity(
-                workspace=workspace, actor=actor, verb="team.updated", target=team, changes=changes
-            )
+        _update_recorded(
+            team,
+            {"name": name},
+            workspace=workspace,
+            actor=actor,
+            verb="team.updated",
+            duplicate_message=_("A team with this name already exists."),
+        )
     return team
 
 
@@ -637,19 +663,15 @@ def category_update(
         values["color"] = _clean_color(color)
     with transaction.atomic():
         category = _category_for_update(workspace, kind, category_id)
-        changes = diff(category, values)
-        if changes:
-            for field, (_old, new) in changes.items():
-                setattr(category, field, new)
-            _save_unique(category, message=_duplicate_category(kind), update_fields=list(changes))
-            record_activity(
-                workspace=workspace,
-                actor=actor,
-                verb="category.updated",
-                target=category,
-                summary=f"{KINDS[kind].label}: {category.name}",
-                changes=changes,
-            )
+        _update_recorded(
+            category,
+            values,
+            workspace=workspace,
+            actor=actor,
+            verb="category.updated",
+            summary=f"{KINDS[kind].label}: {values.get('name', category.name)}",
+            duplicate_message=_duplicate_category(kind),
+        )
     return category
 
 

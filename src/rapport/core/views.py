@@ -1,6 +1,7 @@
 """Pages of the shell: sign-in, account, home, settings. Resolve, parse, call, render."""
 
 import math
+from contextlib import contextmanager
 
 from django.contrib import messages
 from django.contrib.auth import login
@@ -40,8 +41,15 @@ def _form_error(form, exc: DomainError) -> None:
     form.add_error(field, exc.message)
 
 
-def _ws_url(request, name: str, *args) -> str:
-    return reverse(name, args=[request.workspace.slug, *args])
+@contextmanager
+def _flash_domain_errors(request):
+    """Run a POST action: "not found" stays a 404, any other refusal becomes a message."""
+    try:
+        yield
+    except DomainError as exc:
+        if exc.status == 404:
+            raise Http404(exc.message) from exc
+        messages.error(request, exc.message)
 
 
 # --- public ---------------------------------------------------------------------------
@@ -250,13 +258,10 @@ def tokens(request):
 @require_POST
 @workspace_view()
 def token_revoke(request, token_id: int):
-    try:
+    with _flash_domain_errors(request):
         services.token_revoke(
             workspace=request.workspace, actor=request.membership, token_id=token_id
         )
-    except DomainError as exc:
-        messages.error(request, exc.message)
-    else:
         messages.success(request, _("The token is revoked: it no longer works."))
     return redirect("account_tokens", request.workspace.slug)
 
@@ -448,25 +453,19 @@ def settings_members(request):
 @workspace_view(admin=True)
 def settings_member_action(request, user_id: int, action: str):
     ws, actor = request.workspace, request.membership
-    try:
-        if action == "role":
-            form = RoleForm(request.POST)
-            if not form.is_valid():
-                messages.error(request, _("Choose owner, admin or member."))
-            else:
-                services.member_change_role(
-                    workspace=ws, actor=actor, user_id=user_id, role=form.cleaned_data["role"]
-                )
-                messages.success(request, _("Role changed."))
-        elif action == "remove":
+    if action not in ("role", "remove"):
+        raise Http404("Unknown action.")
+    with _flash_domain_errors(request):
+        if action == "remove":
             services.member_remove(workspace=ws, actor=actor, user_id=user_id)
             messages.success(request, _("Member removed."))
+        elif (form := RoleForm(request.POST)).is_valid():
+            services.member_change_role(
+                workspace=ws, actor=actor, user_id=user_id, role=form.cleaned_data["role"]
+            )
+            messages.success(request, _("Role changed."))
         else:
-            raise Http404("Unknown action.")
-    except DomainError as exc:
-        if exc.status == 404:
-            raise Http404(exc.message) from exc
-        messages.error(request, exc.message)
+            messages.error(request, _("Choose owner, admin or member."))
     return redirect("settings_members", ws.slug)
 
 
@@ -495,37 +494,27 @@ def settings_teams(request):
 @workspace_view(admin=True)
 def settings_team_action(request, team_id: int, action: str):
     ws, actor = request.workspace, request.membership
-    try:
-        if action == "rename":
+    if action not in ("rename", "delete", "add", "remove"):
+        raise Http404("Unknown action.")
+    raw_user = request.POST.get("user_id", "")
+    with _flash_domain_errors(request):
+        if action == "delete":
+            services.team_delete(workspace=ws, actor=actor, team_id=team_id)
+            messages.success(request, _("Team deleted."))
+        elif action == "rename":
             form = NameForm(request.POST)
-            if form.is_valid():
+            if not form.is_valid():
+                messages.error(request, _("Give the team a name."))
+            else:
                 services.team_update(
                     workspace=ws, actor=actor, team_id=team_id, name=form.cleaned_data["name"]
                 )
                 messages.success(request, _("Team renamed."))
-            else:
-                messages.error(request, _("Give the team a name."))
-        elif action == "delete":
-            services.team_delete(workspace=ws, actor=actor, team_id=team_id)
-            messages.success(request, _("Team deleted."))
-        elif action in ("add", "remove"):
-            raw = request.POST.get("user_id", "")
-            if not raw.isdigit():
-                messages.error(request, _("Choose a member."))
-            elif action == "add":
-                services.team_member_add(
-                    workspace=ws, actor=actor, team_id=team_id, user_id=int(raw)
-                )
-            else:
-                services.team_member_remove(
-                    workspace=ws, actor=actor, team_id=team_id, user_id=int(raw)
-                )
+        elif not raw_user.isdigit():
+            messages.error(request, _("Choose a member."))
         else:
-            raise Http404("Unknown action.")
-    except DomainError as exc:
-        if exc.status == 404:
-            raise Http404(exc.message) from exc
-        messages.error(request, exc.message)
+            change = services.team_member_add if action == "add" else services.team_member_remove
+            change(workspace=ws, actor=actor, team_id=team_id, user_id=int(raw_user))
     return redirect("settings_teams", ws.slug)
 
 

@@ -3,6 +3,7 @@
 Errors always have the shape {"detail": "...", "errors": [{"field", "message"}]}.
 """
 
+from django.conf import settings
 from django.http import Http404
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
@@ -35,7 +36,7 @@ class TokenAuth(HttpBearer):
 class SessionAuth(APIKeyCookie):
     """The UI's session (with CSRF on unsafe methods): the last workspace used."""
 
-    param_name = "sessionid"
+    param_name = settings.SESSION_COOKIE_NAME
 
     def authenticate(self, request, key):
         if not request.user.is_authenticated:

@@ -385,3 +385,34 @@ class TestDocs:
         response = client.get("/healthz")
         assert response.status_code == 200
         assert response.json() == {"status": "ok", "database": "ok"}
+
+
+class TestOddIds:
+    BIG = 99999999999999999999
+
+    @pytest.mark.parametrize(
+        "path",
+        [
+            "/api/v1/teams/{big}",
+            "/api/v1/members/{big}",
+            "/api/v1/settings/categories/labels/{big}",
+            "/api/v1/tokens/{big}",
+            "/api/v1/teams/-1",
+        ],
+    )
+    def test_out_of_range_ids_are_a_4xx(self, as_admin, path):
+        for response in (
+            as_admin.get(path.format(big=self.BIG)),
+            as_admin.delete(path.format(big=self.BIG)),
+        ):
+            assert response.status_code in (404, 405, 422), path
+
+    def test_out_of_range_ids_in_bodies_and_queries_are_422(self, as_admin, workspace):
+        team = Team.objects.create(workspace=workspace, name="T")
+        label = _category(workspace, "labels")
+        responses = [
+            as_admin.post(f"/api/v1/teams/{team.pk}/members", {"user_id": self.BIG}),
+            as_admin.post("/api/v1/settings/categories/labels/reorder", {"ids": [self.BIG]}),
+            as_admin.delete(f"/api/v1/settings/categories/labels/{label.pk}?move_to={self.BIG}"),
+        ]
+        assert [r.status_code for r in responses] == [422, 422, 422]

@@ -335,3 +335,40 @@ class TestSearch:
         assert "Zebra team" in html
         html = client.get(ws_url(admin.workspace, "search/?q=globex")).content.decode()
         assert outsider.user.email not in html
+
+
+class TestOddInput:
+    def test_huge_ids_in_urls_and_forms_never_break_a_page(self, client, admin):
+        _login(client, admin)
+        ws = admin.workspace
+        big = "9" * 25
+        for path in [
+            f"settings/categories/labels/{big}/delete/",
+            f"settings/members/{big}/role/",
+            f"settings/teams/{big}/rename/",
+            f"impersonate/{big}/",
+            f"account/tokens/{big}/revoke/",
+        ]:
+            assert client.post(ws_url(ws, path), {"role": "admin"}).status_code == 404, path
+        label = Category.objects.filter(workspace=ws, kind="labels").first()
+        response = client.post(
+            ws_url(ws, f"settings/categories/labels/{label.pk}/delete/"), {"move_to": big}
+        )
+        assert response.status_code == 302
+        team = admin.workspace  # any team id: creates one below
+        from rapport.core.models import Team
+
+        team = Team.objects.create(workspace=ws, name="T")
+        for value in (big, "²", "-3", ""):
+            response = client.post(ws_url(ws, f"settings/teams/{team.pk}/add/"), {"user_id": value})
+            assert response.status_code == 302
+
+    def test_odd_logins_and_searches_are_answered(self, client, admin):
+        for username in ("a" * 300 + "@x.test", "nul\x00@x.test"):
+            response = client.post("/login/", {"username": username, "password": "x"})
+            assert response.status_code == 200
+        _login(client, admin)
+        assert (
+            client.get(ws_url(admin.workspace, "settings/activity/?cursor=zzz")).status_code == 404
+        )
+        assert client.get(ws_url(admin.workspace, "search/?q=%00")).status_code == 200

@@ -1,6 +1,7 @@
 """API for the caller, tokens, teams, members and settings. Parse, call, serialise."""
 
 import datetime as dt
+from typing import Annotated
 
 from django.http import HttpRequest
 from ninja import Body, Field, Query, Router, Schema, Status
@@ -11,6 +12,9 @@ from rapport.core.models import Category, Membership, Role, Team
 from rapport.core.pagination import keyset_page
 
 router = Router()
+
+# Ids arrive as 64-bit integers; anything outside that is a 422, never a database error.
+Id = Annotated[int, Field(ge=1, le=2**63 - 1)]
 
 
 def _actor(request: HttpRequest) -> Membership:
@@ -63,7 +67,7 @@ class TeamIn(Schema):
 
 
 class TeamMemberIn(Schema):
-    user_id: int
+    user_id: Id
 
 
 class MemberOut(Schema):
@@ -109,7 +113,7 @@ class CategoryPatch(Schema):
 
 
 class ReorderIn(Schema):
-    ids: list[int]
+    ids: list[Id]
 
 
 class PageParams(Schema):
@@ -186,7 +190,7 @@ def tokens_create(request, payload: TokenIn):
 
 
 @router.delete("/tokens/{token_id}", response={204: None}, tags=["account"])
-def tokens_revoke(request, token_id: int):
+def tokens_revoke(request, token_id: Id):
     actor = _actor(request)
     services.token_revoke(workspace=actor.workspace, actor=actor, token_id=token_id)
     return Status(204, None)
@@ -215,26 +219,26 @@ def teams_create(request, payload: TeamIn):
 
 
 @router.get("/teams/{team_id}", response=TeamOut, tags=["teams"])
-def teams_get(request, team_id: int):
+def teams_get(request, team_id: Id):
     return _team_out(selectors.team_get(workspace=_actor(request).workspace, team_id=team_id))
 
 
 @router.patch("/teams/{team_id}", response=TeamOut, tags=["teams"])
-def teams_update(request, team_id: int, payload: TeamIn):
+def teams_update(request, team_id: Id, payload: TeamIn):
     actor = _actor(request)
     services.team_update(workspace=actor.workspace, actor=actor, team_id=team_id, name=payload.name)
     return _team_out(selectors.team_get(workspace=actor.workspace, team_id=team_id))
 
 
 @router.delete("/teams/{team_id}", response={204: None}, tags=["teams"])
-def teams_delete(request, team_id: int):
+def teams_delete(request, team_id: Id):
     actor = _actor(request)
     services.team_delete(workspace=actor.workspace, actor=actor, team_id=team_id)
     return Status(204, None)
 
 
 @router.post("/teams/{team_id}/members", response={201: TeamOut}, tags=["teams"])
-def teams_member_add(request, team_id: int, payload: TeamMemberIn):
+def teams_member_add(request, team_id: Id, payload: TeamMemberIn):
     actor = _actor(request)
     services.team_member_add(
         workspace=actor.workspace, actor=actor, team_id=team_id, user_id=payload.user_id
@@ -243,7 +247,7 @@ def teams_member_add(request, team_id: int, payload: TeamMemberIn):
 
 
 @router.delete("/teams/{team_id}/members/{user_id}", response={204: None}, tags=["teams"])
-def teams_member_remove(request, team_id: int, user_id: int):
+def teams_member_remove(request, team_id: Id, user_id: Id):
     actor = _actor(request)
     services.team_member_remove(
         workspace=actor.workspace, actor=actor, team_id=team_id, user_id=user_id
@@ -292,14 +296,14 @@ def members_invite(request, payload: InviteIn):
 
 
 @router.get("/members/{user_id}", response=MemberOut, tags=["members"])
-def members_get(request, user_id: int):
+def members_get(request, user_id: Id):
     actor = _actor(request)
     member = selectors.membership_get(workspace=actor.workspace, user_id=user_id)
     return _member_out(member, _team_ids_by_user(actor.workspace, [user_id])[user_id])
 
 
 @router.patch("/members/{user_id}", response=MemberOut, tags=["members"])
-def members_change_role(request, user_id: int, payload: RoleIn):
+def members_change_role(request, user_id: Id, payload: RoleIn):
     actor = _actor(request)
     member = services.member_change_role(
         workspace=actor.workspace, actor=actor, user_id=user_id, role=payload.role
@@ -308,7 +312,7 @@ def members_change_role(request, user_id: int, payload: RoleIn):
 
 
 @router.delete("/members/{user_id}", response={204: None}, tags=["members"])
-def members_remove(request, user_id: int):
+def members_remove(request, user_id: Id):
     actor = _actor(request)
     services.member_remove(workspace=actor.workspace, actor=actor, user_id=user_id)
     return Status(204, None)
@@ -357,7 +361,7 @@ def categories_reorder(request, kind: str, payload: ReorderIn):
 
 
 @router.get("/settings/categories/{kind}/{category_id}", response=CategoryOut, tags=["settings"])
-def categories_get(request, kind: str, category_id: int):
+def categories_get(request, kind: str, category_id: Id):
     actor = _actor(request)
     return _category_out(
         selectors.category_get(
@@ -367,7 +371,7 @@ def categories_get(request, kind: str, category_id: int):
 
 
 @router.patch("/settings/categories/{kind}/{category_id}", response=CategoryOut, tags=["settings"])
-def categories_update(request, kind: str, category_id: int, payload: CategoryPatch):
+def categories_update(request, kind: str, category_id: Id, payload: CategoryPatch):
     actor = _actor(request)
     category = services.category_update(
         workspace=actor.workspace,
@@ -381,7 +385,7 @@ def categories_update(request, kind: str, category_id: int, payload: CategoryPat
 
 
 @router.delete("/settings/categories/{kind}/{category_id}", response={204: None}, tags=["settings"])
-def categories_delete(request, kind: str, category_id: int, move_to: int | None = None):
+def categories_delete(request, kind: str, category_id: Id, move_to: Id | None = None):
     actor = _actor(request)
     services.category_delete(
         workspace=actor.workspace, actor=actor, kind=kind, category_id=category_id, move_to=move_to

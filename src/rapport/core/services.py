@@ -901,15 +901,21 @@ def impersonation_stop(*, workspace: Workspace, actor: Membership) -> None:
 # --- login throttling ---------------------------------------------------------------
 
 
+def _throttle_key(email: str | None) -> str:
+    # Raw form input: drop control characters (PostgreSQL refuses NUL) and bound the length.
+    cleaned = "".join(ch for ch in (email or "") if unicodedata.category(ch) != "Cc")
+    return cleaned.strip().lower()[:200]
+
+
 def login_locked_until(*, email: str) -> dt.datetime | None:
-    row = LoginThrottle.objects.filter(key=(email or "").strip().lower()).first()
+    row = LoginThrottle.objects.filter(key=_throttle_key(email)).first()
     if row and row.locked_until and row.locked_until > timezone.now():
         return row.locked_until
     return None
 
 
 def login_failed(*, email: str) -> None:
-    key = (email or "").strip().lower()[:200]
+    key = _throttle_key(email)
     now = timezone.now()
     window = dt.timedelta(seconds=settings.LOGIN_LOCKOUT_SECONDS)
     with transaction.atomic():
@@ -923,4 +929,4 @@ def login_failed(*, email: str) -> None:
 
 
 def login_succeeded(*, email: str) -> None:
-    LoginThrottle.objects.filter(key=(email or "").strip().lower()).delete()
+    LoginThrottle.objects.filter(key=_throttle_key(email)).delete()

@@ -1,9 +1,24 @@
 from django.conf import settings
 from django.contrib.auth import views as auth_views
-from django.urls import include, path
+from django.urls import include, path, register_converter
 
 from rapport.core import views
 from rapport.core.modules import MODULES
+
+
+class IdConverter:
+    """A positive 64-bit id: longer digit runs do not match, so they are a plain 404."""
+
+    regex = "[1-9][0-9]{0,17}"
+
+    def to_python(self, value: str) -> int:
+        return int(value)
+
+    def to_url(self, value: int) -> str:
+        return str(value)
+
+
+register_converter(IdConverter, "id")
 
 password_reset = [
     path(
@@ -45,30 +60,30 @@ workspace = [
     path("account/", views.account, name="account"),
     path("account/password/", views.PasswordChangeView.as_view(), name="account_password"),
     path("account/tokens/", views.tokens, name="account_tokens"),
-    path("account/tokens/<int:token_id>/revoke/", views.token_revoke, name="token_revoke"),
+    path("account/tokens/<id:token_id>/revoke/", views.token_revoke, name="token_revoke"),
     path("settings/", views.settings_general, name="settings_general"),
     path("settings/modules/", views.settings_modules, name="settings_modules"),
     path("settings/categories/<slug:kind>/", views.settings_categories, name="settings_categories"),
     path(
-        "settings/categories/<slug:kind>/<int:category_id>/<slug:action>/",
+        "settings/categories/<slug:kind>/<id:category_id>/<slug:action>/",
         views.settings_category_action,
         name="settings_category_action",
     ),
     path("settings/members/", views.settings_members, name="settings_members"),
     path(
-        "settings/members/<int:user_id>/<slug:action>/",
+        "settings/members/<id:user_id>/<slug:action>/",
         views.settings_member_action,
         name="settings_member_action",
     ),
     path("settings/teams/", views.settings_teams, name="settings_teams"),
     path(
-        "settings/teams/<int:team_id>/<slug:action>/",
+        "settings/teams/<id:team_id>/<slug:action>/",
         views.settings_team_action,
         name="settings_team_action",
     ),
     path("settings/activity/", views.settings_activity, name="settings_activity"),
     path("impersonate/stop/", views.impersonate_stop, name="impersonate_stop"),
-    path("impersonate/<int:user_id>/", views.impersonate_start, name="impersonate_start"),
+    path("impersonate/<id:user_id>/", views.impersonate_start, name="impersonate_start"),
     *[
         path(f"{key}/", views.module_home(key), name=f"module_{key.replace('-', '_')}")
         for key in MODULES

@@ -41,6 +41,13 @@ def _form_error(form, exc: DomainError) -> None:
     form.add_error(field, exc.message)
 
 
+def _post_id(request, name: str) -> int | None:
+    """A positive 64-bit id from the POST body, or None for anything else."""
+    raw = request.POST.get(name, "")
+    ok = raw.isascii() and raw.isdigit() and 0 < len(raw) <= 18
+    return int(raw) if ok and int(raw) > 0 else None
+
+
 @contextmanager
 def _flash_domain_errors(request):
     """Run a POST action: "not found" stays a 404, any other refusal becomes a message."""
@@ -394,13 +401,12 @@ def settings_category_action(request, kind: str, category_id: int, action: str):
                 offset=-1 if action == "up" else 1,
             )
         elif action == "delete":
-            move_to = request.POST.get("move_to") or None
             services.category_delete(
                 workspace=ws,
                 actor=actor,
                 kind=kind,
                 category_id=category_id,
-                move_to=int(move_to) if move_to and move_to.isdigit() else None,
+                move_to=_post_id(request, "move_to"),
             )
         else:
             raise Http404("Unknown action.")
@@ -496,7 +502,7 @@ def settings_team_action(request, team_id: int, action: str):
     ws, actor = request.workspace, request.membership
     if action not in ("rename", "delete", "add", "remove"):
         raise Http404("Unknown action.")
-    raw_user = request.POST.get("user_id", "")
+    user_id = _post_id(request, "user_id")
     with _flash_domain_errors(request):
         if action == "delete":
             services.team_delete(workspace=ws, actor=actor, team_id=team_id)
@@ -510,11 +516,11 @@ def settings_team_action(request, team_id: int, action: str):
                     workspace=ws, actor=actor, team_id=team_id, name=form.cleaned_data["name"]
                 )
                 messages.success(request, _("Team renamed."))
-        elif not raw_user.isdigit():
+        elif user_id is None:
             messages.error(request, _("Choose a member."))
         else:
             change = services.team_member_add if action == "add" else services.team_member_remove
-            change(workspace=ws, actor=actor, team_id=team_id, user_id=int(raw_user))
+            change(workspace=ws, actor=actor, team_id=team_id, user_id=user_id)
     return redirect("settings_teams", ws.slug)
 
 
@@ -575,7 +581,7 @@ def favicon(request):
 
 @workspace_view()
 def search(request):
-    query = (request.GET.get("q") or "").strip()[:100]
+    query = "".join(ch for ch in request.GET.get("q") or "" if ch.isprintable()).strip()[:100]
     results = (
         selectors.search_shell(workspace=request.workspace, actor=request.membership, query=query)
         if query

@@ -39,7 +39,9 @@ class SessionAuth(APIKeyCookie):
     param_name = settings.SESSION_COOKIE_NAME
 
     def authenticate(self, request, key):
-        if not request.user.is_authenticated:
+        # A request that sends a token is judged by the token alone: a wrong one is a 401
+        # even when a browser session rides along.
+        if "HTTP_AUTHORIZATION" in request.META or not request.user.is_authenticated:
             return None
         membership = session_membership(request)
         if membership is None:

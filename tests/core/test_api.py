@@ -416,3 +416,53 @@ class TestOddIds:
             as_admin.delete(f"/api/v1/settings/categories/labels/{label.pk}?move_to={self.BIG}"),
         ]
         assert [r.status_code for r in responses] == [422, 422, 422]
+
+
+class TestReviewFindings:
+    @pytest.mark.parametrize(
+        "values",
+        ['["abc"]', "[null]", "[[1]]", "[1e400]", '["x","y"]', "[99999999999999999999]", "[true]"],
+    )
+    @pytest.mark.parametrize(
+        "path",
+        [
+            "/api/v1/tokens",
+            "/api/v1/teams",
+            "/api/v1/members",
+            "/api/v1/settings/categories/labels",
+        ],
+    )
+    def test_forged_cursors_are_a_4xx(self, as_admin, path, values):
+        import base64
+
+        cursor = base64.urlsafe_b64encode(values.encode()).decode().rstrip("=")
+        response = as_admin.get(f"{path}?cursor={cursor}")
+        assert response.status_code in (400, 422)
+        assert response.json()["errors"][0]["field"] == "cursor" or response.json()["detail"]
+
+    def test_an_over_long_invite_email_is_422(self, as_admin):
+        email = "a" * 64 + "@" + ("b" * 63 + ".") * 3 + "com"
+        response = as_admin.post("/api/v1/members", {"email": email})
+        assert response.status_code == 422
+        assert response.json()["errors"][0]["field"] == "email"
+
+    def test_a_wrong_token_is_401_even_with_a_session(self, client, member):
+        client.force_login(member.user)
+        assert client.get("/api/v1/me", HTTP_AUTHORIZATION="Bearer rpt_wrong").status_code == 401
+        assert client.get("/api/v1/me").status_code == 200
+
+    def test_no_tokens_are_minted_or_revoked_while_impersonating(self, client, admin, member):
+        from rapport.core.access import IMPERSONATION_KEY
+
+        theirs = Api(client, member)
+        token_id = theirs.get("/api/v1/tokens").json()["items"][0]["id"]
+        client.force_login(admin.user)
+        session = client.session
+        session[IMPERSONATION_KEY] = {"workspace_id": admin.workspace_id, "user_id": member.user_id}
+        session.save()
+        assert client.get("/api/v1/me").json()["id"] == member.user_id
+        assert (
+            client.post("/api/v1/tokens", "{}", content_type="application/json").status_code == 403
+        )
+        assert client.delete(f"/api/v1/tokens/{token_id}").status_code == 403
+        assert theirs.get("/api/v1/me").status_code == 200

@@ -376,9 +376,18 @@ class TestImpersonation:
             workspace=workspace, actor=admin, user_id=member.user_id
         )
         target.acting_by = admin.user
-        services.token_create(workspace=workspace, actor=target, name="as member")
-        activity = Activity.objects.get(verb="token.created")
+        services.impersonation_stop(workspace=workspace, actor=target)
+        activity = Activity.objects.get(verb="impersonation.stopped")
         assert (activity.actor, activity.acting_as) == (admin.user, member.user)
+
+    def test_tokens_are_not_minted_while_impersonating(self, workspace, admin, member):
+        target = services.impersonation_start(
+            workspace=workspace, actor=admin, user_id=member.user_id
+        )
+        target.acting_by = admin.user
+        with pytest.raises(Forbidden):
+            services.token_create(workspace=workspace, actor=target, name="backdoor")
+        assert not ApiToken.objects.filter(user=member.user).exists()
 
     @pytest.mark.parametrize(
         ("actor_role", "target_role"), [("admin", "admin"), ("admin", "owner")]

@@ -56,3 +56,19 @@ def test_an_invitation_is_delivered_over_smtp(
     assert message["To"] == "guest@elsewhere.test"
     assert message["Subject"] == "You are invited to Acme on Rapport"
     assert f"http://rapport.test/invite/{raw}/" in message.get_payload(decode=True).decode()
+
+
+def test_an_invitation_the_mail_server_refuses_saves_nothing(workspace, admin, settings):
+    from rapport.core.errors import Unavailable
+    from rapport.core.models import Activity, Invitation
+
+    settings.MAILERS = {
+        "default": {
+            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "OPTIONS": {"host": "127.0.0.1", "port": _free_port(), "timeout": 5},
+        }
+    }
+    with pytest.raises(Unavailable):
+        services.invitation_create(workspace=workspace, actor=admin, email="lost@nowhere.test")
+    assert not Invitation.objects.filter(email="lost@nowhere.test").exists()
+    assert not Activity.objects.filter(verb="member.invited").exists()

@@ -372,3 +372,36 @@ class TestOddInput:
             client.get(ws_url(admin.workspace, "settings/activity/?cursor=zzz")).status_code == 404
         )
         assert client.get(ws_url(admin.workspace, "search/?q=%00")).status_code == 200
+
+
+class TestReviewFindings:
+    def test_a_member_gets_403_on_impersonation(self, client, member, admin):
+        _login(client, member)
+        assert (
+            client.post(ws_url(member.workspace, f"impersonate/{admin.user_id}/")).status_code
+            == 403
+        )
+
+    def test_accepting_someone_elses_invitation_with_an_empty_body_is_refused_politely(
+        self, client, admin, outsider
+    ):
+        from rapport.core import services
+
+        _inv, raw = services.invitation_create(
+            workspace=admin.workspace, actor=admin, email="someone@else.test"
+        )
+        _login(client, outsider)
+        response = client.post(f"/invite/{raw}/")
+        assert response.status_code == 200
+        assert "another email address" in response.content.decode()
+        assert not Membership.objects.filter(workspace=admin.workspace, user=outsider.user).exists()
+
+    def test_a_forged_activity_cursor_is_404(self, client, admin):
+        import base64
+
+        _login(client, admin)
+        cursor = base64.urlsafe_b64encode(b'["x","y"]').decode().rstrip("=")
+        assert (
+            client.get(ws_url(admin.workspace, f"settings/activity/?cursor={cursor}")).status_code
+            == 404
+        )

@@ -48,3 +48,10 @@ class PreconditionFailed(DomainError):
 class RateLimited(DomainError):
     status = 429
     default_code = "rate_limited"
+
+
+class Unavailable(DomainError):
+    """Something outside us (the mail server) failed; the request changed nothing."""
+
+    status = 503
+    default_code = "unavailable"

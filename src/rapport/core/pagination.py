@@ -6,6 +6,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
 
 from rapport.core.errors import Invalid
@@ -37,6 +38,31 @@ def _decode(cursor: str, size: int) -> list[Any]:
     return values
 
 
+INT_MAX = 2**63 - 1
+
+
+def _typed(model, fields: list[str], values: list[Any]) -> list[Any]:
+    """The cursor's values as the fields' Python types; anything else is a bad cursor.
+
+    A cursor comes from the client, so it is untrusted input like any other parameter.
+    """
+    typed = []
+    for name, value in zip(fields, values, strict=True):
+        field = model._meta.get_field(name.split("__")[0])
+        if value is None or isinstance(value, (list, dict, bool)):
+            raise Invalid("The cursor is not valid.", field="cursor")
+        try:
+            value = field.to_python(value)
+        except (ValidationError, TypeError, ValueError, OverflowError) as exc:
+            raise Invalid("The cursor is not valid.", field="cursor") from exc
+        if isinstance(value, int) and not -INT_MAX <= value <= INT_MAX:
+            raise Invalid("The cursor is not valid.", field="cursor")
+        if isinstance(value, str) and "\x00" in value:
+            raise Invalid("The cursor is not valid.", field="cursor")
+        typed.append(value)
+    return typed
+
+
 def clamp_limit(limit: int | None) -> int:
     if limit is None:
         return DEFAULT_LIMIT
@@ -57,7 +83,7 @@ def keyset_page(
     fields = [f.lstrip("-") for f in order]
     qs = queryset.order_by(*order)
     if cursor:
-        values = _decode(cursor, len(fields))
+        values = _typed(queryset.model, fields, _decode(cursor, len(fields)))
         after = Q()
         for i, name in enumerate(fields):
             op = "lt" if order[i].startswith("-") else "gt"

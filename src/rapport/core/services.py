@@ -7,6 +7,7 @@ records the activity. Signatures are keyword-only: workspace and actor first.
 import datetime as dt
 import re
 import secrets
+import smtplib
 import unicodedata
 
 from django.conf import settings
@@ -22,7 +23,7 @@ from django.utils.translation import override
 
 from rapport.core.activity import diff, record_activity
 from rapport.core.categories import DEFAULTS, KINDS, LOCKED_DEAL_STATUSES, REFERENCES
-from rapport.core.errors import Conflict, Forbidden, Invalid, NotFound
+from rapport.core.errors import Conflict, Forbidden, Invalid, NotFound, Unavailable
 from rapport.core.models import (
     ROLE_RANK,
     ApiToken,
@@ -64,6 +65,8 @@ def _clean_name(value: str | None, *, field: str = "name", max_length: int = 80)
 
 def _clean_email(value: str | None, *, field: str = "email") -> str:
     value = (value or "").strip().lower()
+    if len(value) > 254:
+        raise Invalid(_("An email address has at most 254 characters."), field=field)
     try:
         validate_email(value)
     except ValidationError as exc:
@@ -237,7 +240,11 @@ def member_add(
 def invitation_create(
     *, workspace: Workspace, actor: Membership, email: str, role: str = Role.MEMBER
 ) -> tuple[Invitation, str]:
-    """An invitation and its raw token (only its hash is stored). Emails it after commit."""
+    """An invitation and its raw token (only its hash is stored), emailed to the invitee.
+
+    The email goes out inside the transaction on purpose: an invitation nobody received is
+    useless, so when the mail server refuses, nothing is stored and the caller is told.
+    """
     require_admin(actor)
     email = _clean_email(email)
     role = _clean_role(role)
@@ -262,7 +269,16 @@ def invitation_create(
             target=invitation,
             summary=f"{email} ({role})",
         )
-        transaction.on_commit(lambda: _send_invitation(invitation, raw))
+        try:
+            _send_invitation(invitation, raw)
+        except (smtplib.SMTPException, OSError) as exc:
+            raise Unavailable(
+                _(
+                    "The invitation email could not be sent (%(error)s). Nothing was saved: "
+                    "try again in a moment."
+                )
+                % {"error": exc.__class__.__name__}
+            ) from exc
     return invitation, raw
 
 
@@ -809,8 +825,16 @@ def category_move(
 # --- API tokens ---------------------------------------------------------------------
 
 
+def _refuse_while_impersonating(actor: Membership) -> None:
+    # A token outlives the impersonation: minting or revoking one would let an admin keep
+    # acting as the member after "stop", or undo the member's own integrations.
+    if actor.acting_by is not None:
+        raise Forbidden(_("Tokens belong to their owner: stop acting as them first."))
+
+
 def token_create(*, workspace: Workspace, actor: Membership, name: str) -> tuple[ApiToken, str]:
     """A personal token for the actor; returns the row and the raw token (shown once)."""
+    _refuse_while_impersonating(actor)
     name = _clean_name(name or "API token")
     raw = ApiToken.generate()
     with transaction.atomic():
@@ -828,6 +852,7 @@ def token_create(*, workspace: Workspace, actor: Membership, name: str) -> tuple
 
 
 def token_revoke(*, workspace: Workspace, actor: Membership, token_id: int) -> None:
+    _refuse_while_impersonating(actor)
     with transaction.atomic():
         updated = ApiToken.objects.filter(
             workspace=workspace, user=actor.user, pk=token_id, revoked_at__isnull=True

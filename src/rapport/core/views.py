@@ -134,7 +134,7 @@ def accept_invitation(request, token: str):
     except DomainError:
         return render(request, "registration/invitation_invalid.html", status=404)
     user = request.user if request.user.is_authenticated else None
-    form = AcceptInvitationForm(request.POST or None)
+    form = AcceptInvitationForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and (user is not None or form.is_valid()):
         try:
             membership = services.invitation_accept(
@@ -144,7 +144,10 @@ def accept_invitation(request, token: str):
                 password=form.cleaned_data.get("password", "") if user is None else "",
             )
         except DomainError as exc:
-            _form_error(form, exc)
+            if form.is_bound and hasattr(form, "cleaned_data"):
+                _form_error(form, exc)
+            else:
+                messages.error(request, exc.message)
         else:
             if user is None:
                 login(request, membership.user, backend="django.contrib.auth.backends.ModelBackend")
@@ -540,7 +543,7 @@ def settings_activity(request):
 
 
 @require_POST
-@workspace_view()
+@workspace_view(admin=True)
 def impersonate_start(request, user_id: int):
     try:
         target = services.impersonation_start(

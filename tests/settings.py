@@ -15,3 +15,7 @@ ALLOWED_HOSTS = ["testserver", "localhost", "127.0.0.1"]
 
 # A stand-in app whose rows point at categories (tests of "delete a category in use").
 INSTALLED_APPS = [*INSTALLED_APPS, "tests.testapp"]  # noqa: F405
+
+# Threads of the live server must not keep connections past a test, or PostgreSQL refuses
+# to drop the test database at the end.
+DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405

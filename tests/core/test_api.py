@@ -466,3 +466,22 @@ class TestReviewFindings:
         )
         assert client.delete(f"/api/v1/tokens/{token_id}").status_code == 403
         assert theirs.get("/api/v1/me").status_code == 200
+
+
+class TestInvitations:
+    def test_admin_lists_and_withdraws_a_pending_invitation(self, as_admin, client):
+        created = as_admin.post("/api/v1/members", {"email": "later@acme.test"}).json()
+        listed = as_admin.get("/api/v1/invitations").json()["items"]
+        assert [i["email"] for i in listed] == ["later@acme.test"]
+        assert as_admin.delete(f"/api/v1/invitations/{created['id']}").status_code == 204
+        assert as_admin.get("/api/v1/invitations").json()["items"] == []
+        assert as_admin.delete(f"/api/v1/invitations/{created['id']}").status_code == 404
+
+    def test_members_cannot_see_or_withdraw_invitations(self, as_admin, as_member):
+        created = as_admin.post("/api/v1/members", {"email": "later@acme.test"}).json()
+        assert as_member.get("/api/v1/invitations").status_code == 403
+        assert as_member.delete(f"/api/v1/invitations/{created['id']}").status_code == 403
+
+    def test_another_workspaces_invitation_is_404(self, as_owner, client, outsider):
+        theirs = Api(client, outsider).post("/api/v1/members", {"email": "x@globex.test"}).json()
+        assert as_owner.delete(f"/api/v1/invitations/{theirs['id']}").status_code == 404

@@ -405,3 +405,17 @@ class TestReviewFindings:
             client.get(ws_url(admin.workspace, f"settings/activity/?cursor={cursor}")).status_code
             == 404
         )
+
+
+class TestWithdrawInvitation:
+    def test_a_withdrawn_invitation_link_stops_working(self, client, admin):
+        from rapport.core import services
+
+        invitation, raw = services.invitation_create(
+            workspace=admin.workspace, actor=admin, email="gone@acme.test"
+        )
+        _login(client, admin)
+        page = client.get(ws_url(admin.workspace, "settings/members/")).content.decode()
+        assert "gone@acme.test" in page
+        client.post(ws_url(admin.workspace, f"settings/invitations/{invitation.pk}/cancel/"))
+        assert Client().get(f"/invite/{raw}/").status_code == 404

@@ -295,6 +295,26 @@ def members_invite(request, payload: InviteIn):
     return Status(201, invitation)
 
 
+@router.get("/invitations", response=dict, tags=["members"])
+def invitations_list(request, params: Query[PageParams]):
+    actor = _actor(request)
+    services.require_admin(actor)
+    page = keyset_page(
+        selectors.invitation_pending(workspace=actor.workspace),
+        order=("-id",),
+        limit=params.limit,
+        cursor=params.cursor,
+    )
+    return _page([InvitationOut.from_orm(i).dict() for i in page.items], page.next)
+
+
+@router.delete("/invitations/{invitation_id}", response={204: None}, tags=["members"])
+def invitations_cancel(request, invitation_id: Id):
+    actor = _actor(request)
+    services.invitation_cancel(workspace=actor.workspace, actor=actor, invitation_id=invitation_id)
+    return Status(204, None)
+
+
 @router.get("/members/{user_id}", response=MemberOut, tags=["members"])
 def members_get(request, user_id: Id):
     actor = _actor(request)

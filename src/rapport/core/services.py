@@ -282,6 +282,27 @@ def invitation_create(
     return invitation, raw
 
 
+def invitation_cancel(*, workspace: Workspace, actor: Membership, invitation_id: int) -> None:
+    """Withdraw a pending invitation: its link stops working at once."""
+    require_admin(actor)
+    with transaction.atomic():
+        invitation = (
+            Invitation.objects.select_for_update()
+            .filter(workspace=workspace, pk=invitation_id, accepted_at__isnull=True)
+            .first()
+        )
+        if invitation is None:
+            raise NotFound(_("No such invitation."))
+        record_activity(
+            workspace=workspace,
+            actor=actor,
+            verb="member.invitation_cancelled",
+            target=invitation,
+            summary=invitation.email,
+        )
+        invitation.delete()
+
+
 def _send_invitation(invitation: Invitation, raw: str) -> None:
     from rapport.core.mail import send_templated
 

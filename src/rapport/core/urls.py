@@ -75,6 +75,11 @@ workspace = [
         views.settings_member_action,
         name="settings_member_action",
     ),
+    path(
+        "settings/invitations/<id:invitation_id>/cancel/",
+        views.settings_invitation_cancel,
+        name="settings_invitation_cancel",
+    ),
     path("settings/teams/", views.settings_teams, name="settings_teams"),
     path(
         "settings/teams/<id:team_id>/<slug:action>/",

@@ -453,7 +453,7 @@ def settings_members(request):
             form=form,
             rows=rows,
             roles=Role.choices,
-            invitations=selectors.invitation_pending(workspace=ws),
+            invitations=selectors.invitation_pending(workspace=ws)[:100],
         ),
     )
 
@@ -476,6 +476,17 @@ def settings_member_action(request, user_id: int, action: str):
         else:
             messages.error(request, _("Choose owner, admin or member."))
     return redirect("settings_members", ws.slug)
+
+
+@require_POST
+@workspace_view(admin=True)
+def settings_invitation_cancel(request, invitation_id: int):
+    with _flash_domain_errors(request):
+        services.invitation_cancel(
+            workspace=request.workspace, actor=request.membership, invitation_id=invitation_id
+        )
+        messages.success(request, _("Invitation withdrawn."))
+    return redirect("settings_members", request.workspace.slug)
 
 
 @workspace_view(admin=True)

@@ -485,3 +485,23 @@ class TestInvitations:
     def test_another_workspaces_invitation_is_404(self, as_owner, client, outsider):
         theirs = Api(client, outsider).post("/api/v1/members", {"email": "x@globex.test"}).json()
         assert as_owner.delete(f"/api/v1/invitations/{theirs['id']}").status_code == 404
+
+
+def test_every_list_endpoint_costs_a_fixed_number_of_queries(
+    as_admin, admin, workspace, django_assert_max_num_queries
+):
+    from rapport.core import services
+
+    for i in range(25):
+        services.invitation_create(workspace=workspace, actor=admin, email=f"i{i}@acme.test")
+        services.token_create(workspace=workspace, actor=admin, name=f"t{i}")
+        services.category_create(workspace=workspace, actor=admin, kind="labels", name=f"L{i}")
+    for path in [
+        "/api/v1/invitations",
+        "/api/v1/tokens",
+        "/api/v1/settings/categories/labels",
+        "/api/v1/settings/modules",
+    ]:
+        with django_assert_max_num_queries(5):
+            response = as_admin.get(path)
+        assert response.status_code == 200, path

@@ -125,6 +125,12 @@ def _page(items, next_cursor):
     return {"items": items, "next": next_cursor}
 
 
+def _paged(queryset, *, order: tuple[str, ...], params: PageParams, serialise) -> dict:
+    """One keyset page of `queryset`, each row through `serialise`, in the list shape."""
+    page = keyset_page(queryset, order=order, limit=params.limit, cursor=params.cursor)
+    return _page([serialise(row) for row in page.items], page.next)
+
+
 def _team_out(team: Team) -> dict:
     return {
         "id": team.pk,
@@ -173,13 +179,12 @@ def me(request):
 @router.get("/tokens", response=dict, tags=["account"])
 def tokens_list(request, params: Query[PageParams]):
     actor = _actor(request)
-    page = keyset_page(
+    return _paged(
         selectors.token_list(workspace=actor.workspace, actor=actor),
         order=("-id",),
-        limit=params.limit,
-        cursor=params.cursor,
+        params=params,
+        serialise=lambda t: TokenOut.from_orm(t).dict(),
     )
-    return _page([TokenOut.from_orm(t).dict() for t in page.items], page.next)
 
 
 @router.post("/tokens", response={201: TokenCreatedOut}, tags=["account"])
@@ -202,13 +207,12 @@ def tokens_revoke(request, token_id: Id):
 @router.get("/teams", response=dict, tags=["teams"])
 def teams_list(request, params: Query[PageParams]):
     actor = _actor(request)
-    page = keyset_page(
+    return _paged(
         selectors.team_list(workspace=actor.workspace),
         order=("name", "id"),
-        limit=params.limit,
-        cursor=params.cursor,
+        params=params,
+        serialise=_team_out,
     )
-    return _page([_team_out(t) for t in page.items], page.next)
 
 
 @router.post("/teams", response={201: TeamOut}, tags=["teams"])
@@ -298,14 +302,12 @@ def members_invite(request, payload: InviteIn):
 @router.get("/invitations", response=dict, tags=["members"])
 def invitations_list(request, params: Query[PageParams]):
     actor = _actor(request)
-    services.require_admin(actor)
-    page = keyset_page(
-        selectors.invitation_pending(workspace=actor.workspace),
+    return _paged(
+        selectors.invitation_list(workspace=actor.workspace, actor=actor),
         order=("-id",),
-        limit=params.limit,
-        cursor=params.cursor,
+        params=params,
+        serialise=lambda i: InvitationOut.from_orm(i).dict(),
     )
-    return _page([InvitationOut.from_orm(i).dict() for i in page.items], page.next)
 
 
 @router.delete("/invitations/{invitation_id}", response={204: None}, tags=["members"])
@@ -344,8 +346,7 @@ def members_remove(request, user_id: Id):
 @router.get("/settings/modules", response=dict[str, bool], tags=["settings"])
 def modules_get(request):
     actor = _actor(request)
-    services.require_admin(actor)
-    return actor.workspace.enabled_modules()
+    return selectors.modules_for(workspace=actor.workspace, actor=actor)
 
 
 @router.patch("/settings/modules", response=dict[str, bool], tags=["settings"])
@@ -357,9 +358,12 @@ def modules_patch(request, payload: Body[dict[str, StrictBool]]):
 @router.get("/settings/categories/{kind}", response=dict, tags=["settings"])
 def categories_list(request, kind: str, params: Query[PageParams]):
     actor = _actor(request)
-    qs = selectors.category_list(workspace=actor.workspace, actor=actor, kind=kind)
-    page = keyset_page(qs, order=("position", "id"), limit=params.limit, cursor=params.cursor)
-    return _page([_category_out(c) for c in page.items], page.next)
+    return _paged(
+        selectors.category_list(workspace=actor.workspace, actor=actor, kind=kind),
+        order=("position", "id"),
+        params=params,
+        serialise=_category_out,
+    )
 
 
 @router.post("/settings/categories/{kind}", response={201: CategoryOut}, tags=["settings"])

@@ -78,6 +78,17 @@ def token_list(*, workspace: Workspace, actor: Membership) -> QuerySet[ApiToken]
     return ApiToken.objects.filter(workspace=workspace, user=actor.user)
 
 
+def modules_for(*, workspace: Workspace, actor: Membership) -> dict[str, bool]:
+    """The module switches, as the settings page and API show them: admins only."""
+    require_admin(actor)
+    return workspace.enabled_modules()
+
+
+def invitation_list(*, workspace: Workspace, actor: Membership) -> QuerySet[Invitation]:
+    require_admin(actor)
+    return invitation_pending(workspace=workspace)
+
+
 def invitation_pending(*, workspace: Workspace) -> QuerySet[Invitation]:
     from django.utils import timezone
 

@@ -2,7 +2,6 @@
 
 import json
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -13,6 +12,7 @@ import pytest
 from rapport.cli import main
 from rapport.core.models import Category, Membership, TeamMember, Workspace
 from rapport.core.services import token_authenticate
+from tests.net import free_port
 
 pytestmark = pytest.mark.django_db
 
@@ -106,12 +106,6 @@ def test_demo_loads_once(capsys):
     assert Membership.objects.filter(workspace__slug="demo").count() == 5
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture
 def cli_env(tmp_path):
     """A separate SQLite install in tmp_path, so real processes never touch the test DB."""
@@ -153,7 +147,7 @@ def test_the_cli_and_the_real_server_agree(cli_env):
         .splitlines()[-1]
     )
     token = _run(cli_env, "token", "create", "--email", "e2e@acme.test").stdout.strip()
-    port = _free_port()
+    port = free_port()
     server = subprocess.Popen(
         [sys.executable, "-m", "rapport", "serve", "--port", str(port), "--workers", "1"],
         env=cli_env,

@@ -1,12 +1,11 @@
 """One real SMTP exchange: an invitation leaves through smtplib and lands in aiosmtpd."""
 
-import socket
-
 import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.handlers import Message
 
 from rapport.core import services
+from tests.net import free_port
 
 pytestmark = pytest.mark.django_db
 
@@ -20,16 +19,10 @@ class Inbox(Message):
         self.messages.append(message)
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture
 def smtp_inbox(settings):
     inbox = Inbox()
-    port = _free_port()
+    port = free_port()
     controller = Controller(inbox, hostname="127.0.0.1", port=port)
     controller.start()
     settings.MAILERS = {
@@ -65,7 +58,7 @@ def test_an_invitation_the_mail_server_refuses_saves_nothing(workspace, admin, s
     settings.MAILERS = {
         "default": {
             "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
-            "OPTIONS": {"host": "127.0.0.1", "port": _free_port(), "timeout": 5},
+            "OPTIONS": {"host": "127.0.0.1", "port": free_port(), "timeout": 5},
         }
     }
     with pytest.raises(Unavailable):

@@ -33,7 +33,6 @@ def apply_impersonation(request: HttpRequest, real: Membership) -> Membership:
         request.session.pop(IMPERSONATION_KEY, None)
         return real
     target.acting_by = real.user
-    target.real_membership = real
     return target
 
 

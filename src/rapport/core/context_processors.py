@@ -1,6 +1,5 @@
 from django.conf import settings
 
-from rapport.core.access import IMPERSONATION_KEY
 from rapport.core.modules import MODULES
 
 
@@ -16,7 +15,7 @@ def shell(request):
         membership=membership,
         workspace=membership.workspace,
         modules_on=membership.workspace.enabled_modules(),
-        impersonating=membership.acting_by is not None and IMPERSONATION_KEY in request.session,
+        impersonating=membership.acting_by is not None,
         switcher=memberships_of(user=request.user),
     )
     return context

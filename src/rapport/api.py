@@ -94,8 +94,12 @@ def _http_error(request, exc: HttpError):
 
 def _mount() -> None:
     from rapport.core.api import router as core_router
+    from rapport.customers.api import router as customers_router
+    from rapport.customfields.api import router as customfields_router
 
     api.add_router("/", core_router)
+    api.add_router("/", customers_router)
+    api.add_router("/custom-fields", customfields_router)
 
 
 _mount()

@@ -59,6 +59,8 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "ninja",
     "rapport.core",
+    "rapport.customfields",
+    "rapport.customers",
 ]
 
 MIDDLEWARE = [

@@ -3,10 +3,11 @@
 import base64
 import datetime as dt
 import json
+import math
 from dataclasses import dataclass
 from typing import Any
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db.models import Q, QuerySet
 
 from rapport.core.errors import Invalid
@@ -41,18 +42,24 @@ def _decode(cursor: str, size: int) -> list[Any]:
 INT_MAX = 2**63 - 1
 
 
-def _typed(model, fields: list[str], values: list[Any]) -> list[Any]:
+def _typed(queryset: QuerySet, fields: list[str], values: list[Any]) -> list[Any]:
     """The cursor's values as the fields' Python types; anything else is a bad cursor.
 
     A cursor comes from the client, so it is untrusted input like any other parameter.
     """
     typed = []
     for name, value in zip(fields, values, strict=True):
-        field = model._meta.get_field(name.split("__")[0])
         if value is None or isinstance(value, (list, dict, bool)):
             raise Invalid("The cursor is not valid.", field="cursor")
         try:
+            field = queryset.model._meta.get_field(name.split("__")[0])
+        except FieldDoesNotExist:
+            # An annotation (a computed sort key) converts through its output field.
+            field = queryset.query.annotations[name].output_field
+        try:
             value = field.to_python(value)
+            if isinstance(value, float) and not math.isfinite(value):
+                raise ValueError(value)
         except (ValidationError, TypeError, ValueError, OverflowError) as exc:
             raise Invalid("The cursor is not valid.", field="cursor") from exc
         if isinstance(value, int) and not -INT_MAX <= value <= INT_MAX:
@@ -83,7 +90,7 @@ def keyset_page(
     fields = [f.lstrip("-") for f in order]
     qs = queryset.order_by(*order)
     if cursor:
-        values = _typed(queryset.model, fields, _decode(cursor, len(fields)))
+        values = _typed(queryset, fields, _decode(cursor, len(fields)))
         after = Q()
         for i, name in enumerate(fields):
             op = "lt" if order[i].startswith("-") else "gt"

@@ -87,6 +87,8 @@ workspace = [
         name="settings_team_action",
     ),
     path("settings/activity/", views.settings_activity, name="settings_activity"),
+    path("", include("rapport.customers.urls")),
+    path("settings/custom-fields/", include("rapport.customfields.urls")),
     path("impersonate/stop/", views.impersonate_stop, name="impersonate_stop"),
     path("impersonate/<id:user_id>/", views.impersonate_start, name="impersonate_start"),
     *[

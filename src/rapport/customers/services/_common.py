@@ -1,0 +1,271 @@
+"""Shared validation for customer records: collect every error, then refuse at once."""
+
+import re
+import unicodedata
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator, validate_email
+from django.utils.translation import gettext as _
+
+from rapport.core.errors import Invalid, NotFound
+from rapport.core.models import Category, Membership, Team, Workspace
+from rapport.customers.models import CustomerRole
+
+PHONE = re.compile(r"^\+?[0-9 ()./-]{3,40}$")
+DOMAIN = re.compile(r"^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
+MAX_OTHER = 20
+UNSET = object()
+
+
+class Errors:
+    """Gathers field errors so a form shows all of them, not the first one only."""
+
+    def __init__(self):
+        self.items: list[dict] = []
+
+    def add(self, field: str, message: str) -> None:
+        self.items.append({"field": field, "message": str(message)})
+
+    def raise_if_any(self) -> None:
+        if self.items:
+            fields = ", ".join(dict.fromkeys(e["field"] for e in self.items))
+            raise Invalid(
+                _("Check these fields: %(fields)s.") % {"fields": fields}, errors=self.items
+            )
+
+    def take(self, exc: Invalid, default_field: str) -> None:
+        if exc.errors:
+            self.items.extend(exc.errors)
+        else:
+            self.add(default_field, exc.message)
+
+
+def text(errors: Errors, data: dict, name: str, max_length: int) -> str | None:
+    """A trimmed single-line string, or None when `name` is absent (untouched)."""
+    if name not in data:
+        return None
+    value = data[name]
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        errors.add(name, _("Enter text."))
+        return None
+    value = value.strip()
+    if len(value) > max_length:
+        errors.add(name, _("Use at most %(n)d characters.") % {"n": max_length})
+        return None
+    if any(unicodedata.category(ch) == "Cc" for ch in value):
+        errors.add(name, _("Remove the control characters."))
+        return None
+    return value
+
+
+def email(errors: Errors, name: str, value: Any) -> str | None:
+    if value is None or value == "":
+        return ""
+    if not isinstance(value, str):
+        errors.add(name, _("Enter a valid email address."))
+        return None
+    value = value.strip().lower()
+    if len(value) > 254:
+        errors.add(name, _("An email address has at most 254 characters."))
+        return None
+    try:
+        validate_email(value)
+    except ValidationError:
+        errors.add(name, _("Enter a valid email address."))
+        return None
+    return value
+
+
+def phone(errors: Errors, name: str, value: Any) -> str | None:
+    if value is None or value == "":
+        return ""
+    if not isinstance(value, str) or not PHONE.match(value.strip()):
+        errors.add(name, _("Enter a valid phone number (digits, spaces, + ( ) - . /)."))
+        return None
+    return value.strip()
+
+
+def many(errors: Errors, data: dict, name: str, clean) -> list[str] | None:
+    """A list of emails or phones, without blanks and duplicates."""
+    if name not in data:
+        return None
+    value = data[name]
+    if value is None:
+        return []
+    if isinstance(value, str):
+        value = [v for v in re.split(r"[,;\n]", value)]
+    if not isinstance(value, list):
+        errors.add(name, _("Give a list."))
+        return None
+    if len(value) > MAX_OTHER:
+        errors.add(name, _("Give at most %(n)d.") % {"n": MAX_OTHER})
+        return None
+    result: list[str] = []
+    for item in value:
+        cleaned = clean(errors, name, item.strip() if isinstance(item, str) else item)
+        if cleaned is None:
+            return None
+        if cleaned and cleaned not in result:
+            result.append(cleaned)
+    return result
+
+
+def website(errors: Errors, name: str, value: Any) -> str | None:
+    if value is None or value == "":
+        return ""
+    if not isinstance(value, str):
+        errors.add(name, _("Enter a valid web address."))
+        return None
+    value = value.strip()
+    if "://" not in value:
+        value = "https://" + value
+    try:
+        URLValidator(schemes=["http", "https"])(value)
+    except ValidationError:
+        errors.add(name, _("Enter a valid web address."))
+        return None
+    if len(value) > 500:
+        errors.add(name, _("Use at most %(n)d characters.") % {"n": 500})
+        return None
+    return value
+
+
+def domain(errors: Errors, name: str, value: Any) -> str | None:
+    if value is None or value == "":
+        return ""
+    if not isinstance(value, str):
+        errors.add(name, _("Enter a domain such as example.com."))
+        return None
+    value = value.strip().lower().removeprefix("www.")
+    if not DOMAIN.match(value):
+        errors.add(name, _("Enter a domain such as example.com."))
+        return None
+    return value
+
+
+def domain_of(url: str) -> str:
+    host = url.split("://", 1)[-1].split("/", 1)[0].split(":", 1)[0].lower()
+    host = host.removeprefix("www.")
+    return host if DOMAIN.match(host) else ""
+
+
+def role(errors: Errors, data: dict, name: str = "role") -> str | None:
+    if name not in data:
+        return None
+    value = data[name]
+    if value not in CustomerRole.values:
+        errors.add(name, _("Use lead, prospect or client."))
+        return None
+    return value
+
+
+def flag(errors: Errors, data: dict, name: str) -> bool | None:
+    if name not in data:
+        return None
+    value = data[name]
+    if not isinstance(value, bool):
+        errors.add(name, _("Use true or false."))
+        return None
+    return value
+
+
+def _id(value: Any) -> int | None:
+    if isinstance(value, bool) or not isinstance(value, (int, str)):
+        return None
+    if isinstance(value, str):
+        if not (value.isascii() and value.isdigit() and len(value) <= 18):
+            return None
+        value = int(value)
+    return value if 0 < value < 2**63 else None
+
+
+def category(
+    errors: Errors, workspace: Workspace, data: dict, name: str, kind: str
+) -> Category | None | object:
+    """The category named by `data[name]` (UNSET when absent, None when cleared)."""
+    if name not in data:
+        return UNSET
+    raw = data[name]
+    if raw is None or raw == "":
+        return None
+    pk = _id(raw)
+    found = Category.objects.filter(workspace=workspace, kind=kind, pk=pk).first() if pk else None
+    if found is None:
+        errors.add(name, _("Choose one of the workspace's options."))
+        return UNSET
+    return found
+
+
+def id_list(errors: Errors, data: dict, name: str) -> list[int] | None:
+    if name not in data:
+        return None
+    raw = data[name]
+    if raw is None:
+        return []
+    if not isinstance(raw, list):
+        errors.add(name, _("Give a list of ids."))
+        return None
+    ids = []
+    for item in raw:
+        pk = _id(item)
+        if pk is None:
+            errors.add(name, _("Give a list of ids."))
+            return None
+        if pk not in ids:
+            ids.append(pk)
+    if len(ids) > 100:
+        errors.add(name, _("Give at most %(n)d.") % {"n": 100})
+        return None
+    return ids
+
+
+def categories(errors: Errors, workspace: Workspace, data: dict, name: str, kind: str):
+    ids = id_list(errors, data, name)
+    if ids is None:
+        return None
+    found = list(Category.objects.filter(workspace=workspace, kind=kind, pk__in=ids))
+    if len(found) != len(ids):
+        errors.add(name, _("Choose labels of this workspace."))
+        return None
+    return sorted(found, key=lambda c: (c.position, c.pk))
+
+
+def teams(errors: Errors, workspace: Workspace, data: dict, name: str = "team_ids"):
+    ids = id_list(errors, data, name)
+    if ids is None:
+        return None
+    found = list(Team.objects.filter(workspace=workspace, pk__in=ids).order_by("name", "id"))
+    if len(found) != len(ids):
+        errors.add(name, _("Choose teams of this workspace."))
+        return None
+    return found
+
+
+def member_user(errors: Errors, workspace: Workspace, data: dict, name: str = "owner_id"):
+    """The user a record is given to: UNSET when absent, None for "nobody"."""
+    if name not in data:
+        return UNSET
+    raw = data[name]
+    if raw is None or raw == "":
+        return None
+    pk = _id(raw)
+    membership = (
+        Membership.objects.select_related("user").filter(workspace=workspace, user_id=pk).first()
+        if pk
+        else None
+    )
+    if membership is None:
+        errors.add(name, _("Choose a member of this workspace."))
+        return UNSET
+    return membership.user
+
+
+def not_found(kind: str) -> NotFound:
+    return NotFound(_("%(kind)s not found.") % {"kind": kind})
+
+
+def names(items) -> list[str]:
+    return [str(i) for i in items]

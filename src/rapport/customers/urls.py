@@ -1,0 +1,3 @@
+from rapport.customers.views import lists, records
+
+urlpatterns = [*lists.urlpatterns, *records.urlpatterns]

@@ -33,6 +33,7 @@ class FieldDef:
     type: str
     required: bool
     options: tuple[tuple[str, str], ...] = field(default=())  # (value, label)
+    section: str = ""  # the section's name, for grouping on forms and record pages
 
     @property
     def option_values(self) -> set[str]:
@@ -57,6 +58,7 @@ def definitions(*, workspace, entity: str) -> list[FieldDef]:
                 (o.value, o.label)
                 for o in sorted(f.options.all(), key=lambda o: (o.position, o.pk))
             ),
+            section=f.section.name,
         )
         for f in fields
     ]

@@ -12,6 +12,7 @@ from django.db.models import (
     OuterRef,
     Q,
     QuerySet,
+    TextField,
     Value,
 )
 from django.db.models.fields.json import KeyTextTransform, KeyTransform
@@ -369,7 +370,10 @@ def _custom(name: str, value: str, defs: dict[str, FieldDef], n: int) -> tuple[Q
         # The stored list's JSON text holds "value" with its quotes; option values are
         # slugs, so the quoted form cannot match inside another value.
         return Q(**{f"{alias}__contains": f'"{clean}"'}), {alias: KeyTextTransform(key, "custom")}
-    return Q(**{f"{alias}__{op or 'exact'}": clean}), {alias: KeyTextTransform(key, "custom")}
+    # Cast to text: on SQLite a key transform's own exact/range lookups expect JSON on the
+    # right-hand side and fail on a bare option value or date.
+    expr = Cast(KeyTextTransform(key, "custom"), TextField())
+    return Q(**{f"{alias}__{op or 'exact'}": clean}), {alias: expr}
 
 
 # --- entry point ----------------------------------------------------------------------

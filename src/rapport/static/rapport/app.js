@@ -53,3 +53,51 @@
     if (el.hasAttribute && el.hasAttribute("data-autosubmit") && el.form) el.form.requestSubmit();
   });
 })();
+
+/* customer lists */
+// Row checkboxes in a bulk form: select all, shift-click a range, show how many are chosen.
+(function () {
+  "use strict";
+  var last = null;
+
+  function boxes(form) {
+    return Array.prototype.slice.call(form.querySelectorAll('input[name="ids"]'));
+  }
+
+  function refresh(form) {
+    var all = boxes(form);
+    var n = all.filter(function (b) { return b.checked; }).length;
+    var head = form.querySelector("[data-select-all]");
+    if (head) {
+      head.checked = n > 0 && n === all.length;
+      head.indeterminate = n > 0 && n < all.length;
+    }
+    var label = form.querySelector("[data-bulk-count]");
+    if (label) {
+      label.textContent = n ? label.getAttribute("data-some").replace("%(n)s", n) : label.getAttribute("data-none");
+    }
+    var bar = form.querySelector(".bulk-bar");
+    if (bar) bar.toggleAttribute("data-selected", n > 0);
+  }
+
+  document.querySelectorAll("form[data-bulk]").forEach(function (form) {
+    var head = form.querySelector("[data-select-all]");
+    if (head) head.hidden = false;
+    refresh(form);
+  });
+
+  document.addEventListener("click", function (event) {
+    var box = event.target;
+    if (!box.matches || !box.matches('form[data-bulk] input[type="checkbox"]')) return;
+    var form = box.form;
+    if (box.hasAttribute("data-select-all")) {
+      boxes(form).forEach(function (b) { b.checked = box.checked; });
+    } else if (event.shiftKey && last && last !== box && last.form === form) {
+      var all = boxes(form);
+      var a = all.indexOf(last), b = all.indexOf(box);
+      all.slice(Math.min(a, b), Math.max(a, b) + 1).forEach(function (b2) { b2.checked = box.checked; });
+    }
+    if (!box.hasAttribute("data-select-all")) last = box;
+    refresh(form);
+  });
+})();

@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 
 from rapport.core.activity import record_activity
 from rapport.core.errors import Conflict, Forbidden, Invalid, PreconditionFailed
-from rapport.core.models import Membership, Workspace
+from rapport.core.models import Activity, Membership, Workspace
 from rapport.customers.models import Company, Contact, ContactLabel, ContactTeam, Visibility
 from rapport.customers.selectors import contact_visible
 from rapport.customers.services import _common as c
@@ -265,23 +265,48 @@ def contact_update(
     return contact
 
 
+def _claimed_by_other(holder) -> Conflict:
+    return Conflict(
+        _("%(name)s has already claimed this contact.")
+        % {"name": holder.display_name if holder else _("Someone")},
+        code="claimed",
+    )
+
+
+def _raise_if_claimed(workspace: Workspace, contact_id: int) -> None:
+    """A claimer who lost the race no longer sees the (now private) contact; they get the
+    Conflict, not a 404. Only while its owner is still the one who claimed it from the
+    queue, which every member saw, so nothing private is revealed."""
+    contact = (
+        Contact.objects.filter(workspace=workspace, pk=contact_id).select_related("owner").first()
+    )
+    claim = (
+        Activity.objects.filter(
+            workspace=workspace, target_type="contact", target_id=contact_id, verb="contact.claimed"
+        )
+        .order_by("-at", "-id")
+        .first()
+    )
+    if contact is None or claim is None or contact.owner_id is None:
+        return
+    if contact.owner_id == (claim.acting_as_id or claim.actor_id):
+        raise _claimed_by_other(contact.owner)
+
+
 def contact_claim(*, workspace: Workspace, actor: Membership, contact_id: int) -> Contact:
     """Make the actor the owner of an unclaimed contact. Of two claimers, one wins: the
     conditional UPDATE's row count decides, and the other gets a Conflict."""
     with transaction.atomic():
         contact = contact_visible(workspace=workspace, actor=actor).filter(pk=contact_id).first()
         if contact is None:
+            _raise_if_claimed(workspace, contact_id)
             raise c.not_found(_("Contact"))
         won = Contact.objects.filter(workspace=workspace, pk=contact_id, owner__isnull=True).update(
             owner=actor.user, version=F("version") + 1, updated_at=timezone.now()
         )
         if not won:
             holder = Contact.objects.select_related("owner").get(pk=contact_id).owner
-            raise Conflict(
-                _("%(name)s has already claimed this contact.")
-                % {"name": holder.display_name if holder else _("Someone")},
-                code="claimed",
-            )
+            raise _claimed_by_other(holder)
         contact.refresh_from_db()
         record_activity(
             workspace=workspace,

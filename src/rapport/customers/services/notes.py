@@ -91,8 +91,13 @@ def _lock(workspace: Workspace, actor: Membership, note_id: int) -> Note:
     return note
 
 
+def may_edit_note(actor: Membership, note: Note) -> bool:
+    """A note's text, type and existence belong to its author and to admins."""
+    return actor.is_admin or note.author_id == actor.user_id
+
+
 def _may_edit(actor: Membership, note: Note) -> None:
-    if not (actor.is_admin or note.author_id == actor.user_id):
+    if not may_edit_note(actor, note):
         raise Forbidden(_("Only the note's author or an admin can change it."))
 
 

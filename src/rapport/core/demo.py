@@ -42,4 +42,7 @@ def load_demo(*, force: bool = False) -> str:
                 services.member_add(
                     workspace=workspace, actor=actor, user=user, role=role, team_names=teams
                 )
+        from rapport.customers.demo import load_customers
+
+        load_customers(actor=actor)
     return f"Loaded the demo workspace. {login}"

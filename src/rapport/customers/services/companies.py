@@ -198,11 +198,13 @@ def company_update(
                 continue
             old, new = getattr(company, name), values[name]
             if old != new:
-                changes[name] = (
-                    [str(old) if old else None, str(new) if new else None]
-                    if name in RELATED
-                    else [old, new]
-                )
+                if name == "primary_contact":
+                    # Ids, not names: a timeline reader may not be allowed to see the person.
+                    changes[name] = [old.pk if old else None, new.pk if new else None]
+                elif name in RELATED:
+                    changes[name] = [str(old) if old else None, str(new) if new else None]
+                else:
+                    changes[name] = [old, new]
                 setattr(company, name, new)
                 fields.append(name)
         _set_labels(workspace, company, values, changes)

@@ -99,3 +99,18 @@ def test_note_summary_counts_notes_per_type(workspace, member):
     assert summary["total"] == 2
     assert [(c["note_type_id"], c["n"]) for c in summary["counts"]] == [(call.pk, 2)]
     assert summary["latest"].body == "two"
+
+
+def test_label_usage_counts_contacts_and_companies_in_one_query_each(
+    workspace, owner, django_assert_max_num_queries
+):
+    from rapport.core.services import category_usage, category_usage_counts
+
+    vip, gold, *_ = selectors.category_choices(workspace=workspace, kind="labels")
+    make_contact(owner, label_ids=[vip.pk, gold.pk])
+    make_contact(owner, label_ids=[vip.pk])
+    make_company(owner, label_ids=[vip.pk])
+    with django_assert_max_num_queries(2):
+        counts = category_usage_counts(workspace=workspace, kind="labels")
+    assert counts == {vip.pk: 3, gold.pk: 1}
+    assert counts[vip.pk] == category_usage(workspace=workspace, category=vip)

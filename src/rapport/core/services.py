@@ -723,6 +723,25 @@ def category_usage(*, workspace: Workspace, category: Category) -> int:
     return total
 
 
+def category_usage_counts(*, workspace: Workspace, kind: str) -> dict[int, int]:
+    """Records per category of one kind: one grouped query per registered reference."""
+    from django.apps import apps
+    from django.db.models import Count
+
+    totals: dict[int, int] = {}
+    for model_label, field_name in REFERENCES.get(kind, []):
+        model = apps.get_model(model_label)
+        rows = (
+            model.objects.filter(workspace=workspace, **{f"{field_name}__isnull": False})
+            .values(field_name)
+            .annotate(n=Count("pk"))
+            .order_by()
+        )
+        for row in rows:
+            totals[row[field_name]] = totals.get(row[field_name], 0) + row["n"]
+    return totals
+
+
 def _move_references(workspace: Workspace, category: Category, target: Category) -> None:
     from django.apps import apps
 

@@ -332,7 +332,8 @@ def _category_page(request, kind, *, form=None, errors=None, status=200):
             workspace=request.workspace, actor=request.membership, kind=kind
         ).order_by("position", "id")
     )
-    usage = {c.pk: services.category_usage(workspace=request.workspace, category=c) for c in rows}
+    counts = services.category_usage_counts(workspace=request.workspace, kind=kind)
+    usage = {c.pk: counts.get(c.pk, 0) for c in rows}
     context = _settings_context(
         request,
         "categories",

@@ -53,6 +53,11 @@ def _parser() -> argparse.ArgumentParser:
     demo = sub.add_parser("demo", help="load the demo workspace (once)")
     demo.add_argument("--force", action="store_true", help="load it again even if present")
 
+    bench = sub.add_parser("seed-bench", help="fill a workspace with N contacts for benchmarks")
+    bench.add_argument("--contacts", type=int, required=True)
+    bench.add_argument("--workspace", help="workspace slug (created with an owner when absent)")
+    bench.add_argument("--seed", type=int, default=1, help="the same seed gives the same rows")
+
     manage = sub.add_parser("manage", help="run a Django management command")
     manage.add_argument("args", nargs=argparse.REMAINDER)
     return parser
@@ -103,6 +108,8 @@ def main(argv: list[str] | None = None) -> int:
             from rapport.core.demo import load_demo
 
             print(load_demo(force=args.force))
+        elif args.command == "seed-bench":
+            _seed_bench(args)
         elif args.command == "manage":
             from django.core.management import execute_from_command_line
 
@@ -111,6 +118,25 @@ def main(argv: list[str] | None = None) -> int:
         print(f"rapport: {exc.message}", file=sys.stderr)
         return 2
     return 0
+
+
+def _seed_bench(args) -> None:
+    from rapport.customers.seed import seed_bench
+
+    def progress(done: int) -> None:
+        if done % 100_000 == 0:
+            print(f"{done:,} contacts", file=sys.stderr, flush=True)
+
+    result = seed_bench(
+        contacts=args.contacts, workspace_slug=args.workspace, seed=args.seed, progress=progress
+    )
+    print(
+        f"Seeded {result.contacts:,} contacts and {result.companies:,} companies "
+        f"in {result.seconds:.1f} s."
+    )
+    if result.login:
+        print(result.login)
+    print(result.workspace.slug)
 
 
 def _serve(args) -> int:

@@ -25,13 +25,20 @@ def contact_visibility(*, actor: Membership) -> Q:
     """The visibility rule as a filter: every contact read goes through it."""
     if actor.is_owner:
         return Q()
-    my_teams = TeamMember.objects.filter(workspace_id=actor.workspace_id, user_id=actor.user_id)
-    shared = ContactTeam.objects.filter(
-        workspace_id=actor.workspace_id,
-        contact_id=OuterRef("pk"),
-        team_id__in=my_teams.values("team_id"),
+    # "One of my teams is among the contact's shares", asked from my (few) team seats. The
+    # mirror form, EXISTS over the contact's shares filtered by my teams, lets PostgreSQL
+    # hash every contact shared with my teams (50,000 rows at 1M contacts, ~20 ms) before
+    # a list reads its first 50 rows; this form is a per-row index probe on both databases.
+    shares = ContactTeam.objects.filter(
+        workspace_id=actor.workspace_id, contact_id=OuterRef(OuterRef("pk"))
     )
-    return Q(owner_id=actor.user_id) | Q(owner__isnull=True) | Q(Exists(shared), visibility="teams")
+    shared = TeamMember.objects.filter(
+        workspace_id=actor.workspace_id,
+        user_id=actor.user_id,
+        team_id__in=shares.values("team_id"),
+    )
+    teams = Q(visibility="teams") & Q(Exists(shared))  # the cheap test first
+    return Q(owner_id=actor.user_id) | Q(owner__isnull=True) | teams
 
 
 def contact_visible(*, workspace: Workspace, actor: Membership) -> QuerySet[Contact]:

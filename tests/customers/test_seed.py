@@ -147,3 +147,8 @@ def test_the_cli_refuses_a_negative_count(capsys):
     assert main(["seed-bench", "--contacts", "-1"]) == 2
     assert "0 or more" in capsys.readouterr().err
     assert not Workspace.objects.exists()
+
+
+def test_the_cli_refuses_a_slug_it_could_not_keep(capsys):
+    assert main(["seed-bench", "--contacts", "5", "--workspace", "My Bench"]) == 2
+    assert "lowercase" in capsys.readouterr().err

@@ -127,9 +127,12 @@ def seed_bench(
     Uses the workspace `workspace_slug`, or creates it (with an owner) when absent; with no
     slug, creates a new workspace named "Bench". People, teams and the two custom fields
     are created when missing, so seeding the same workspace twice adds contacts only.
+    The same `seed` gives the same rows; their timestamps count back from now.
     """
     if contacts < 0:
         raise Invalid(_("Give a number of contacts of 0 or more."), field="contacts")
+    if workspace_slug is not None and slugify(workspace_slug) != workspace_slug:
+        raise Invalid(_("Use lowercase letters, digits and hyphens."), field="workspace")
     started = time.perf_counter()
     rng = random.Random(seed)
     workspace, login = _workspace(workspace_slug)

@@ -269,3 +269,43 @@ def not_found(kind: str) -> NotFound:
 
 def names(items) -> list[str]:
     return [str(i) for i in items]
+
+
+def sync_links(*, workspace: Workspace, through, parent: str, obj, child: str, old, new) -> bool:
+    """Make `obj`'s rows in the link table `through` point at exactly `new`.
+
+    Returns False, touching nothing, when `old` and `new` hold the same rows.
+    """
+    if {x.pk for x in old} == {x.pk for x in new}:
+        return False
+    through.objects.filter(**{parent: obj}).exclude(**{f"{child}__in": new}).delete()
+    have = {x.pk for x in old}
+    through.objects.bulk_create(
+        [through(workspace=workspace, **{parent: obj, child: x}) for x in new if x.pk not in have]
+    )
+    return True
+
+
+def assign(
+    instance, values: dict, names: tuple[str, ...], *, related=(), by_id=()
+) -> tuple[dict, list[str]]:
+    """Set each of `names` present in `values` that differs; return the changes
+    ({field: [old, new]}) and the changed fields. Related rows are recorded by name,
+    those in `by_id` by id (for rows a timeline reader may not be allowed to see)."""
+    changes: dict = {}
+    fields: list[str] = []
+    for name in names:
+        if name not in values:
+            continue
+        old, new = getattr(instance, name), values[name]
+        if old == new:
+            continue
+        if name in by_id:
+            changes[name] = [old.pk if old else None, new.pk if new else None]
+        elif name in related:
+            changes[name] = [str(old) if old else None, str(new) if new else None]
+        else:
+            changes[name] = [old, new]
+        setattr(instance, name, new)
+        fields.append(name)
+    return changes, fields

@@ -117,17 +117,16 @@ def _set_labels(workspace: Workspace, company: Company, values: dict, changes: d
         return
     old = list(company.labels.order_by("position", "id"))
     new = values["labels"]
-    if [x.pk for x in old] == [x.pk for x in new]:
+    if not c.sync_links(
+        workspace=workspace,
+        through=CompanyLabel,
+        parent="company",
+        obj=company,
+        child="category",
+        old=old,
+        new=new,
+    ):
         return
-    CompanyLabel.objects.filter(company=company).exclude(category__in=new).delete()
-    have = {x.pk for x in old}
-    CompanyLabel.objects.bulk_create(
-        [
-            CompanyLabel(workspace=workspace, company=company, category=x)
-            for x in new
-            if x.pk not in have
-        ]
-    )
     changes["labels"] = [c.names(old), c.names(new)]
 
 
@@ -191,22 +190,10 @@ def company_update(
             raise Forbidden(
                 _("Only the company's owner or an admin can change its owner."), field="owner_id"
             )
-        changes: dict = {}
-        fields = []
-        for name in SCALARS + RELATED:
-            if name not in values:
-                continue
-            old, new = getattr(company, name), values[name]
-            if old != new:
-                if name == "primary_contact":
-                    # Ids, not names: a timeline reader may not be allowed to see the person.
-                    changes[name] = [old.pk if old else None, new.pk if new else None]
-                elif name in RELATED:
-                    changes[name] = [str(old) if old else None, str(new) if new else None]
-                else:
-                    changes[name] = [old, new]
-                setattr(company, name, new)
-                fields.append(name)
+        # Ids, not names, for the primary contact: a timeline reader may not see them.
+        changes, fields = c.assign(
+            company, values, SCALARS + RELATED, related=RELATED, by_id=("primary_contact",)
+        )
         _set_labels(workspace, company, values, changes)
         if not changes:
             return company

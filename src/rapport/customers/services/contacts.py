@@ -132,16 +132,15 @@ def _set_links(workspace: Workspace, contact: Contact, values: dict, changes: di
     if "labels" in values:
         old = list(contact.labels.order_by("position", "id"))
         new = values["labels"]
-        if [x.pk for x in old] != [x.pk for x in new]:
-            ContactLabel.objects.filter(contact=contact).exclude(category__in=new).delete()
-            have = {x.pk for x in old}
-            ContactLabel.objects.bulk_create(
-                [
-                    ContactLabel(workspace=workspace, contact=contact, category=x)
-                    for x in new
-                    if x.pk not in have
-                ]
-            )
+        if c.sync_links(
+            workspace=workspace,
+            through=ContactLabel,
+            parent="contact",
+            obj=contact,
+            child="category",
+            old=old,
+            new=new,
+        ):
             changes["labels"] = [c.names(old), c.names(new)]
     visibility = values.get("visibility", contact.visibility)
     teams = values.get("teams")
@@ -149,16 +148,15 @@ def _set_links(workspace: Workspace, contact: Contact, values: dict, changes: di
         teams = []
     if teams is not None:
         old = list(contact.teams.order_by("name", "id"))
-        if {t.pk for t in old} != {t.pk for t in teams}:
-            ContactTeam.objects.filter(contact=contact).exclude(team__in=teams).delete()
-            have = {t.pk for t in old}
-            ContactTeam.objects.bulk_create(
-                [
-                    ContactTeam(workspace=workspace, contact=contact, team=t)
-                    for t in teams
-                    if t.pk not in have
-                ]
-            )
+        if c.sync_links(
+            workspace=workspace,
+            through=ContactTeam,
+            parent="contact",
+            obj=contact,
+            child="team",
+            old=old,
+            new=teams,
+        ):
             changes["teams"] = [c.names(old), c.names(teams)]
 
 
@@ -228,21 +226,7 @@ def contact_update(
             )
         values = _clean(workspace, actor, data, contact)
         _check_sharing_rights(actor, contact, values)
-        changes: dict = {}
-        fields = []
-        for name in SCALARS + RELATED:
-            if name not in values:
-                continue
-            old = getattr(contact, name)
-            new = values[name]
-            if old != new:
-                changes[name] = (
-                    [str(old) if old else None, str(new) if new else None]
-                    if name in RELATED
-                    else [old, new]
-                )
-                setattr(contact, name, new)
-                fields.append(name)
+        changes, fields = c.assign(contact, values, SCALARS + RELATED, related=RELATED)
         _set_links(workspace, contact, values, changes)
         if not changes:
             return contact

@@ -95,10 +95,20 @@ def _http_error(request, exc: HttpError):
 def _mount() -> None:
     from rapport.core.api import router as core_router
     from rapport.customers.api import router as customers_router
+    from rapport.customers.api_merge import router as merge_router
     from rapport.customfields.api import router as customfields_router
+    from rapport.dataio.api import router as dataio_router
+    from rapport.lists.api import router as lists_router
+    from rapport.search.api import router as search_router
 
     api.add_router("/", core_router)
+    # Fixed paths such as /contacts/export.csv and /contacts/duplicates come before the
+    # customers router's /contacts/{contact_id}, which would otherwise claim them.
+    api.add_router("/", merge_router)
+    api.add_router("/", dataio_router)
     api.add_router("/", customers_router)
+    api.add_router("/lists", lists_router)
+    api.add_router("/search", search_router)
     api.add_router("/custom-fields", customfields_router)
 
 

@@ -89,6 +89,9 @@ workspace = [
     path("settings/activity/", views.settings_activity, name="settings_activity"),
     path("", include("rapport.customers.urls")),
     path("settings/custom-fields/", include("rapport.customfields.urls")),
+    path("", include("rapport.dataio.urls")),
+    path("lists/", include("rapport.lists.urls")),
+    path("search/", include("rapport.search.urls")),
     path("impersonate/stop/", views.impersonate_stop, name="impersonate_stop"),
     path("impersonate/<id:user_id>/", views.impersonate_start, name="impersonate_start"),
     *[

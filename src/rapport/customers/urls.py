@@ -1,3 +1,3 @@
-from rapport.customers.views import lists, records
+from rapport.customers.views import lists, merge, records
 
-urlpatterns = [*lists.urlpatterns, *records.urlpatterns]
+urlpatterns = [*merge.urlpatterns, *lists.urlpatterns, *records.urlpatterns]

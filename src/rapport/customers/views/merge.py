@@ -1,0 +1,3 @@
+"""Duplicates and merge pages."""
+
+urlpatterns: list = []

@@ -98,6 +98,7 @@ def _mount() -> None:
     from rapport.customers.api_merge import router as merge_router
     from rapport.customfields.api import router as customfields_router
     from rapport.dataio.api import router as dataio_router
+    from rapport.dataio.api_export import router as export_router
     from rapport.lists.api import router as lists_router
     from rapport.search.api import router as search_router
 
@@ -106,6 +107,7 @@ def _mount() -> None:
     # customers router's /contacts/{contact_id}, which would otherwise claim them.
     api.add_router("/", merge_router)
     api.add_router("/", dataio_router)
+    api.add_router("/", export_router)
     api.add_router("/", customers_router)
     api.add_router("/lists", lists_router)
     api.add_router("/search", search_router)

@@ -58,6 +58,11 @@ def _parser() -> argparse.ArgumentParser:
     bench.add_argument("--workspace", help="workspace slug (created with an owner when absent)")
     bench.add_argument("--seed", type=int, default=1, help="the same seed gives the same rows")
 
+    from rapport.dataio import cli_export, cli_import
+
+    cli_import.add_parser(sub)
+    cli_export.add_parser(sub)
+
     manage = sub.add_parser("manage", help="run a Django management command")
     manage.add_argument("args", nargs=argparse.REMAINDER)
     return parser
@@ -110,6 +115,10 @@ def main(argv: list[str] | None = None) -> int:
             print(load_demo(force=args.force))
         elif args.command == "seed-bench":
             _seed_bench(args)
+        elif args.command in ("import", "export"):
+            from rapport.dataio import cli_export, cli_import
+
+            return (cli_import if args.command == "import" else cli_export).run(args)
         elif args.command == "manage":
             from django.core.management import execute_from_command_line
 

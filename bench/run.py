@@ -74,6 +74,33 @@ def run_inside(members: int, contacts: int) -> None:
         bench_members(members)
     if contacts:
         bench_contacts(contacts)
+        bench_data(contacts)
+
+
+# Issue 5's benches, one module each: `run(ws, member, contacts, emit)` emits rows with
+# table="data", work, ours, raw (the same work by raw SQL), unit ("rows/s", "ms", "MB"),
+# target (text such as ">= 20,000 rows/s") and queries (or None).
+DATA_BENCHES = ["bench.dataio_import", "bench.export", "bench.lists", "bench.search"]
+
+
+def bench_data(contacts: int) -> None:
+    import importlib
+
+    from rapport.core.models import Membership
+
+    ws, _seconds = _seeded_workspace(contacts)
+    member = (
+        Membership.objects.select_related("workspace", "user")
+        .filter(workspace=ws, role="member")
+        .order_by("id")
+        .first()
+    )
+    for name in DATA_BENCHES:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError:
+            continue
+        module.run(ws=ws, member=member, contacts=contacts, emit=_emit)
 
 
 def bench_members(members: int) -> None:
@@ -409,6 +436,26 @@ def _table(title: str, rows: dict[str, dict[str, dict]], labels: list[str]) -> N
         print(line)
 
 
+def _data_table(title: str, rows: dict[str, dict[str, dict]], labels: list[str]) -> None:
+    print(f"\n{title}")
+    group = f"{'ours':>10} {'raw':>10} {'ratio':>6}"
+    print(f"{'work':<46} {'unit':<7} {'target':<18}" + "".join(f" | {lb:^28}" for lb in labels))
+    for work, per_db in rows.items():
+        first = next(iter(per_db.values()))
+        line = f"{work:<46} {first['unit']:<7} {first.get('target', ''):<18}"
+        for label in labels:
+            r = per_db.get(label)
+            if r is None:
+                line += f" | {'-':^28}"
+                continue
+            raw = r.get("raw")
+            ratio = f"{r['ours'] / raw:5.2f}x" if raw else f"{'-':>6}"
+            raw_text = f"{raw:10,.1f}" if raw else f"{'-':>10}"
+            line += f" | {r['ours']:10,.1f} {raw_text} {ratio}"
+        print(line)
+    print(f"{'':<46} {'':<7} {'':<18}" + f" | {group}" * len(labels))
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--members", type=int, default=20000)
@@ -426,7 +473,7 @@ def main() -> int:
         targets.append(("SQLite", f"sqlite:///{sqlite_path}"))
     if args.only in (None, "postgres") and _pg_ready():
         targets.append(("PostgreSQL", PG_URL))
-    results: dict[str, dict[str, dict[str, dict]]] = {"members": {}, "contacts": {}}
+    results: dict[str, dict[str, dict[str, dict]]] = {"members": {}, "contacts": {}, "data": {}}
     info: dict[str, dict] = {}
     try:
         for label, url in targets:
@@ -465,6 +512,12 @@ def main() -> int:
             results["contacts"],
             labels,
         )
+        if results["data"]:
+            _data_table(
+                f"Import, export, user lists and search at {args.contacts:,} contacts",
+                results["data"],
+                labels,
+            )
         for label in labels:
             i = info.get(label)
             if not i:

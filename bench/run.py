@@ -95,10 +95,15 @@ def bench_data(contacts: int) -> None:
         .order_by("id")
         .first()
     )
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    if root not in sys.path:
+        sys.path.insert(0, root)
     for name in DATA_BENCHES:
         try:
             module = importlib.import_module(name)
-        except ModuleNotFoundError:
+        except ModuleNotFoundError as exc:
+            if exc.name != name:
+                raise
             continue
         module.run(ws=ws, member=member, contacts=contacts, emit=_emit)
 

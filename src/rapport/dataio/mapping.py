@@ -6,9 +6,10 @@ layouts), Outlook, HubSpot and a plain `name,email,phone,company` file need no m
 `to_record` turns one row into the raw record the importer validates.
 
 Matching happens in tiers, each only for columns the tier before left alone:
-strong synonyms, then custom fields (by key or label), then the email/phone word rules,
-then weak synonyms (words like "Title" that mean a job title only when nothing better
-claims it: Outlook's "Title" is "Mr."/"Ms.", and Outlook also has "Job Title").
+strong synonyms, then custom fields (by key or label; a plain "Email" or "Phone" stays
+built in), then the email/phone word rules, then weak synonyms (words like "Title" that
+mean a job title only when nothing better claims it: Outlook's "Title" is "Mr."/"Ms.",
+and Outlook also has "Job Title").
 
 No Django model is imported here: `reading` uses `known_header` before Django is set up.
 """
@@ -283,7 +284,9 @@ def guess(headers: list[str], entity: str, custom: list[FieldDef]) -> dict[int, 
         if n and n not in IGNORED and n in strong:
             claim(i, strong[n])
     for i, n in enumerate(names):
-        if i not in mapping and n in custom_index:
+        # A custom field named "Mobile" takes that column, but not a plain "Email".
+        plain = any((_rule(n.split(), w, entity) or 9) <= 1 for w in (_EMAIL_WORDS, _PHONE_WORDS))
+        if i not in mapping and n in custom_index and not plain:
             claim(i, custom_index[n])
 
     kinds = [(_EMAIL_WORDS, "email", "other_emails"), (_PHONE_WORDS, "phone", "other_phones")]
@@ -345,7 +348,7 @@ def role_value(raw: str) -> str:
 
 def split_list(raw: str) -> list[str]:
     """A labels cell: Google's " ::: " and Outlook's ";" separate the values."""
-    return [part for part in _LIST_SPLIT.split(raw) if part]
+    return [part for part in (p.strip() for p in _LIST_SPLIT.split(raw)) if part]
 
 
 def clean_labels(raw: str) -> list[str]:

@@ -34,7 +34,7 @@ SAMPLE_RECORDS = 50  # records of the head used for the delimiter
 HEADER_CANDIDATES = 10  # non-blank rows among which the header is sought
 DELIMITERS = ("\t", ";", ",")  # ties go to the earlier one: tabs are rarely data
 MAX_HEADER_CELL = 255
-CHUNK = 1 << 20
+CHUNK = 256 * 1024
 
 
 @dataclass(frozen=True)
@@ -96,18 +96,34 @@ def _single_byte(sample: bytes) -> str:
     return "cp1250" if scores["cp1250"] > scores["cp1252"] else "cp1252"
 
 
-def _first_utf8_error(f) -> int | None:
-    """Offset of the first byte that is not UTF-8, scanning the whole file in chunks."""
+_HIGH_RUN = re.compile(rb"[\x80-\xff]+")
+SAMPLE_BUDGET = 64 * 1024  # bytes of context around non-ASCII text, enough to vote
+
+
+def _scan(f) -> tuple[bool, bytes]:
+    """Whether the whole file is UTF-8, and its non-ASCII text with a little context.
+
+    One pass in chunks: a Polish letter on row 50,000 of an otherwise ASCII file still
+    decides the code page. A character cut at the very end is damage, not an encoding.
+    """
     decoder = codecs.getincrementaldecoder("utf-8")()
-    offset = 0
+    is_utf8 = True
+    sample = bytearray()
     while chunk := f.read(CHUNK):
-        pending = len(decoder.getstate()[0])  # bytes of a character split across chunks
-        try:
-            decoder.decode(chunk)
-        except UnicodeDecodeError as exc:
-            return max(0, offset - pending + exc.start)
-        offset += len(chunk)
-    return None  # a character cut at the very end is damage, not another encoding
+        if chunk.isascii() and not decoder.getstate()[0]:
+            continue
+        if is_utf8:
+            try:
+                decoder.decode(chunk)
+            except UnicodeDecodeError:
+                is_utf8 = False
+        for match in _HIGH_RUN.finditer(chunk):
+            if len(sample) >= SAMPLE_BUDGET:
+                break
+            sample += chunk[max(0, match.start() - 24) : match.end() + 24] + b"\n"
+        if not is_utf8 and len(sample) >= SAMPLE_BUDGET:
+            break
+    return is_utf8, bytes(sample)
 
 
 def _detect_encoding(f, head: bytes) -> str:
@@ -125,11 +141,9 @@ def _detect_encoding(f, head: bytes) -> str:
     if b"\x00" in head:
         raise _not_a_table()
     f.seek(0)
-    error_at = _first_utf8_error(f)
-    if error_at is None:
+    is_utf8, sample = _scan(f)
+    if is_utf8:
         return "utf-8"
-    f.seek(max(0, error_at - HEAD_BYTES // 2))
-    sample = head + f.read(HEAD_BYTES)
     valid = len(_UTF8_MULTIBYTE.findall(sample))
     stray = len(re.findall(rb"[\x80-\xff]", sample)) - 2 * valid
     if valid > stray:
@@ -173,25 +187,27 @@ def _records_counts(text: str) -> list[dict[str, int]]:
     return records
 
 
-def _pick_delimiter(records: list[dict[str, int]]) -> str | None:
+def _pick_delimiter(records: list[dict[str, int]]) -> tuple[str | None, bool]:
     """The delimiter used the same number of times on most lines (csv.Sniffer guesses
-    wrong on files with commas inside cells and on title lines)."""
+    wrong on files with commas inside cells and on title lines), and whether it is
+    used consistently enough to believe in it without recognising a header word."""
     scored = []
     for d in DELIMITERS:
         per_line = [r[d] for r in records]
         used = [n for n in per_line if n]
         if not used:
             continue
+        # Title lines before the first line that uses it do not count against it.
+        per_line = per_line[next(i for i, n in enumerate(per_line) if n) :]
         mode, _count = Counter(used).most_common(1)[0]
         consistency = sum(1 for n in per_line if n == mode) / len(per_line)
-        scored.append((consistency, mode, d))
+        scored.append((consistency, mode, d, len(per_line)))
     if not scored:
-        return None
-    best = max(c for c, _m, _d in scored)
-    if best < 0.5:
-        raise _invalid(_("The columns could not be found: the lines have different lengths."))
-    close = [(mode, -DELIMITERS.index(d), d) for c, mode, d in scored if c >= best - 0.15]
-    return max(close)[2]
+        return None, False
+    best = max(c for c, _m, _d, _n in scored)
+    close = [(mode, -DELIMITERS.index(d), d) for c, mode, d, _n in scored if c >= best - 0.15]
+    consistent = best >= 0.6 or max(n for _c, _m, _d, n in scored) <= 2
+    return max(close)[2], consistent
 
 
 _LOOKS_LIKE_DATA = re.compile(r"^[\d\s.,:/+()%-]+$|@|^https?://", re.IGNORECASE)
@@ -258,20 +274,20 @@ def _sniff_csv(path: Path, head: bytes) -> Sniffed:
     if encoding == "utf-8-sig" or text.startswith("\ufeff"):
         text = text.lstrip("\ufeff")
     _check_text(text)
-    delimiter = _pick_delimiter(_records_counts(text))
+    delimiter, consistent = _pick_delimiter(_records_counts(text))
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter or ",")
     rows = [(n, cells) for n, cells in enumerate(reader, 1) if any(c.strip() for c in cells)]
     number, headers = _pick_header(rows)
-    if delimiter is None:
-        # One column: a list of emails with the header "Email" is a table; a letter is not.
-        if not known_header(headers[0]):
-            raise _invalid(
-                _(
-                    "The columns could not be found: separate them with commas, "
-                    "semicolons or tabs, or save the file as .xlsx."
-                )
+    # Prose has commas too, but not the same number on every line; one column is a
+    # table only under a header we know ("Email"): then believe it, else refuse.
+    if (delimiter is None or not consistent) and not any(known_header(h) for h in headers):
+        raise _invalid(
+            _(
+                "The columns could not be found: separate them with commas, "
+                "semicolons or tabs, or save the file as .xlsx."
             )
-        delimiter = ","
+        )
+    delimiter = delimiter or ","
     return Sniffed("csv", encoding, delimiter, headers, number)
 
 
@@ -442,7 +458,7 @@ def iter_rows(path: Path | str, sniffed: Sniffed) -> Iterator[tuple[int, list[st
     for number, cells in _rows(path, sniffed):
         if number <= sniffed.header_row:
             continue
-        if not any(c.strip() for c in cells):
+        if not "".join(cells).strip():
             continue
         if len(cells) < width:
             cells = cells + [""] * (width - len(cells))
@@ -455,6 +471,6 @@ def count_rows(path: Path | str, sniffed: Sniffed) -> int:
     """How many rows `iter_rows` yields (the progress bar's total); streams the file."""
     total = 0
     for number, cells in _rows(path, sniffed):
-        if number > sniffed.header_row and any(c.strip() for c in cells):
+        if number > sniffed.header_row and "".join(cells).strip():
             total += 1
     return total

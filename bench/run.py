@@ -13,7 +13,8 @@ Requests go through Django's test client in-process, so the figures are server t
 
     python bench/run.py [--members N] [--contacts N] [--only sqlite|postgres]
 
-Environment: BENCH_CONTACTS (default 1000000; 0 skips the contacts table), BENCH_PG_URL,
+Environment: BENCH_DATA=0 (skips the import/export/lists/search table),
+BENCH_CONTACTS (default 1000000; 0 skips the contacts table), BENCH_PG_URL,
 BENCH_SQLITE (keep the SQLite file at this path between runs instead of a fresh temp
 file), BENCH_FRESH=1 (reseed even when the database already holds the contacts).
 PostgreSQL keeps its seeded rows in `rapport_bench`, so a second run skips the seeding.
@@ -74,7 +75,8 @@ def run_inside(members: int, contacts: int) -> None:
         bench_members(members)
     if contacts:
         bench_contacts(contacts)
-        bench_data(contacts)
+        if os.environ.get("BENCH_DATA", "1") != "0":
+            bench_data(contacts)
 
 
 # Issue 5's benches, one module each: `run(ws, member, contacts, emit)` emits rows with

@@ -10,6 +10,7 @@ from rapport.dataio.mapping import (
     guess,
     known_header,
     normalise,
+    record_maker,
     role_value,
     split_name,
     targets,
@@ -637,6 +638,27 @@ def test_company_record_takes_the_first_phone_of_a_cell():
         "phone": "+1 555",
     }
     assert to_record({0: "name", 1: "phone"}, ["Acme", ":::"], "company") == {"name": "Acme"}
+
+
+def test_record_maker_gives_what_to_record_gives():
+    mapping = {2: "other_emails", 0: "full_name", 1: "email", 3: "labels"}
+    make = record_maker(mapping, "contact")
+    for cells in (["Jan Nowak", "", "j@x.pl ::: k@x.pl", "A;B"], ["", "a@x.pl", "", ""], []):
+        assert make(cells) == to_record(mapping, cells, "contact")
+    assert make(["Jan Nowak", "", "j@x.pl ::: k@x.pl", "A;B"]) == {
+        "first_name": "Jan",
+        "last_name": "Nowak",
+        "email": "j@x.pl",
+        "other_emails": ["k@x.pl"],
+        "labels": ["A", "B"],
+    }
+
+
+def test_a_mapping_that_went_through_json_still_works():
+    assert to_record({"0": "email", "1": "first_name"}, ["a@x.pl", "Ala"], "contact") == {
+        "email": "a@x.pl",
+        "first_name": "Ala",
+    }
 
 
 def test_is_active_and_custom_values_stay_raw():

@@ -191,6 +191,11 @@ def test_quoted_newlines_stay_in_their_cell_and_rows_are_counted_as_records(tmp_
     assert rows(path) == [(2, ["A", "line one\r\nline two", "a@x.com"]), (3, ["B", "", "b@x.com"])]
 
 
+def test_old_mac_line_endings(tmp_path):
+    path = write(tmp_path, "Name,Email\rA,a@x.com\rB,b@x.com\r")
+    assert rows(path) == [(2, ["A", "a@x.com"]), (3, ["B", "b@x.com"])]
+
+
 def test_cells_are_padded_and_cut_to_the_header(tmp_path):
     text = "Name,Email,Phone\nA\nB,b@x.com,1,extra,more\n,,\n"
     path = write(tmp_path, text)
@@ -381,7 +386,7 @@ def zipped(files: dict[str, bytes]) -> bytes:
             "columns could not be found",
         ),
         (b"Hello world\nThis is a letter\nNo columns here\n", "columns could not be found"),
-        (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(500), "Old Excel"),
+        (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(500), "Old Excel .* with a password"),
         (b"PK\x03\x04garbage that is no zip", "could not be opened"),
         (zipped({"hello.txt": b"hi"}), "not a CSV or Excel"),
         (zipped({"mimetype": b"application/vnd.oasis", "content.xml": b"<x/>"}), "OpenDocument"),

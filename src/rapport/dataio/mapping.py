@@ -16,8 +16,10 @@ No Django model is imported here: `reading` uses `known_header` before Django is
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -340,6 +342,7 @@ ROLE_VALUES = {
 }  # fmt: skip
 
 
+@functools.lru_cache(maxsize=1024)
 def role_value(raw: str) -> str:
     """lead|prospect|client when the value is recognisable, else the raw value."""
     key = re.sub(r"[^a-z]", "", normalise(raw))
@@ -347,21 +350,29 @@ def role_value(raw: str) -> str:
 
 
 def split_list(raw: str) -> list[str]:
-    """A labels cell: Google's " ::: " and Outlook's ";" separate the values."""
+    """A labels or phones cell: Google's " ::: " and Outlook's ";" separate the values."""
+    if ";" not in raw and ":::" not in raw:
+        raw = raw.strip()
+        return [raw] if raw else []
     return [part for part in (p.strip() for p in _LIST_SPLIT.split(raw)) if part]
 
 
-def clean_labels(raw: str) -> list[str]:
-    """Label names without Google's system groups ("* myContacts", "* starred")."""
+@functools.lru_cache(maxsize=4096)  # a labels column repeats the same few cells
+def _labels(raw: str) -> tuple[str, ...]:
     labels: list[str] = []
     for part in split_list(raw):
         if part.startswith("*"):
             part = part.lstrip("* ").strip()
-            if re.sub(r"[^a-z]", "", normalise(part)) in _SYSTEM_LABELS or not part:
+            if not part or re.sub(r"[^a-z]", "", normalise(part)) in _SYSTEM_LABELS:
                 continue
         if part not in labels:
             labels.append(part)
-    return labels
+    return tuple(labels)
+
+
+def clean_labels(raw: str) -> list[str]:
+    """Label names without Google's system groups ("* myContacts", "* starred")."""
+    return list(_labels(raw))
 
 
 def split_name(full: str) -> tuple[str, str]:
@@ -376,21 +387,100 @@ def split_name(full: str) -> tuple[str, str]:
     return parts[0], " ".join(parts[1:])
 
 
-def _address(part: str) -> str:
-    """ "Jan Kowalski <jan@example.pl>" → "jan@example.pl"."""
-    found = _ANGLE.search(part)
-    return found.group(1).strip() if found else part.strip()
+def _emails(raw: str) -> list[str]:
+    """ "a@x.pl ::: Anna <b@x.pl>; c@x.pl" → the three addresses."""
+    if ";" not in raw and "," not in raw and ":" not in raw and "<" not in raw:
+        return [raw]
+    found = []
+    for part in _EMAIL_SPLIT.split(raw):
+        angle = _ANGLE.search(part)
+        part = angle.group(1).strip() if angle else part.strip()
+        if part:
+            found.append(part)
+    return found
 
 
-def _unique(values: list[str], *, fold: bool = False) -> list[str]:
+_MULTI_KEYS = {"email", "other_emails", "phone", "other_phones", "labels", "role", "full_name"}
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """A mapping compiled once: which cells feed which key, in the order that decides."""
+
+    contact: bool
+    scalars: tuple[tuple[str, tuple[int, ...]], ...]
+    custom: tuple[tuple[str, tuple[int, ...]], ...]
+    role: tuple[int, ...]
+    labels: tuple[int, ...]
+    emails: tuple[int, ...]  # the "email" columns, then the "other_emails" ones
+    phones: tuple[int, ...]
+    full_name: tuple[int, ...]
+
+
+@functools.lru_cache(maxsize=64)
+def _plan(items: tuple[tuple[int, str], ...], entity: str) -> _Plan:
+    columns: dict[str, list[int]] = {}
+    for i, key in items:
+        # A mapping that went through JSON has "3" for 3.
+        if isinstance(i, str) and i.isdigit():
+            i = int(i)
+        if isinstance(i, int) and i >= 0:
+            columns.setdefault(key, []).append(i)
+    for found in columns.values():
+        found.sort()
+
+    def cols(*keys: str) -> tuple[int, ...]:
+        return tuple(i for key in keys for i in columns.get(key, ()))
+
+    contact = entity == "contact"
+    return _Plan(
+        contact=contact,
+        scalars=tuple(
+            (k, tuple(v))
+            for k, v in columns.items()
+            if k not in _MULTI_KEYS and not k.startswith(CUSTOM_PREFIX)
+        ),
+        custom=tuple(
+            (k[len(CUSTOM_PREFIX) :], tuple(v))
+            for k, v in columns.items()
+            if k.startswith(CUSTOM_PREFIX)
+        ),
+        role=cols("role"),
+        labels=cols("labels"),
+        emails=cols("email", "other_emails") if contact else (),
+        phones=cols("phone", "other_phones") if contact else cols("phone"),
+        full_name=cols("full_name") if contact else (),
+    )
+
+
+def _first(cells: list[str], columns: tuple[int, ...]) -> str:
+    """The first non-blank cell of the columns, stripped."""
+    n = len(cells)
+    for i in columns:
+        if i < n:
+            value = cells[i]
+            if value:
+                value = value.strip()
+                if value:
+                    return value
+    return ""
+
+
+def _values(cells: list[str], columns: tuple[int, ...], split, fold: bool) -> list[str]:
+    """Every value of the columns' cells, split and without repeats, in column order."""
+    found: list[str] = []
     seen: set[str] = set()
-    result = []
-    for v in values:
-        k = v.lower() if fold else v
-        if v and k not in seen:
-            seen.add(k)
-            result.append(v)
-    return result
+    n = len(cells)
+    for i in columns:
+        if i < n and cells[i]:
+            raw = cells[i].strip()
+            if raw:
+                for value in split(raw):
+                    key = value.lower() if fold else value
+                    if key not in seen:
+                        seen.add(key)
+                        found.append(value)
+    return found
 
 
 def to_record(mapping: dict[int, str], cells: list[str], entity: str) -> dict:
@@ -399,56 +489,58 @@ def to_record(mapping: dict[int, str], cells: list[str], entity: str) -> dict:
     Contact: first_name, last_name, email, other_emails, phone, other_phones, company,
     job_title, role, source, labels, is_active, custom. Company: name, domain, website,
     phone, street, city, postal_code, region, country, type, role, labels, custom.
+    Several email or phone columns (and " ::: " or ";" inside a cell): the first value
+    is the email/phone, the rest the other ones. A full name fills in first and last
+    name when both are empty. Roles are lead|prospect|client when recognisable.
     """
-    by_key: dict[str, list[str]] = {}
-    for i, key in sorted(mapping.items()):
-        value = cells[i].strip() if 0 <= i < len(cells) and cells[i] else ""
-        if value:
-            by_key.setdefault(key, []).append(value)
+    return _apply(_plan(tuple(mapping.items()), entity), cells)
 
+
+def record_maker(mapping: dict[int, str], entity: str) -> Callable[[list[str]], dict]:
+    """`to_record` for one mapping, compiled once: call it for each row of a big file."""
+    return functools.partial(_apply, _plan(tuple(mapping.items()), entity))
+
+
+def _apply(plan: _Plan, cells: list[str]) -> dict:
     record: dict = {}
-    custom: dict[str, str] = {}
-    emails: list[str] = []
-    phones: list[str] = []
-    for key, values in by_key.items():
-        if key.startswith(CUSTOM_PREFIX):
-            custom[key[len(CUSTOM_PREFIX) :]] = values[0]
-        elif key == "labels":
-            record["labels"] = _unique([name for v in values for name in clean_labels(v)])
-        elif key == "role":
-            record["role"] = role_value(values[0])
-        elif key in ("email", "phone", "other_emails", "other_phones", "full_name"):
-            continue
-        else:
-            record[key] = values[0]
-
-    if entity == "contact":
-        for key in ("email", "other_emails"):
-            emails += [_address(e) for v in by_key.get(key, []) for e in _EMAIL_SPLIT.split(v)]
-        for key in ("phone", "other_phones"):
-            phones += [p for v in by_key.get(key, []) for p in split_list(v)]
-        emails, phones = _unique(emails, fold=True), _unique(phones)
+    for key, columns in plan.scalars:
+        value = _first(cells, columns)
+        if value:
+            record[key] = value
+    if plan.role:
+        value = _first(cells, plan.role)
+        if value:
+            record["role"] = role_value(value)
+    if plan.labels:
+        labels = _values(cells, plan.labels, _labels, fold=False)
+        if labels:
+            record["labels"] = labels
+    if plan.emails:
+        emails = _values(cells, plan.emails, _emails, fold=True)
         if emails:
-            record["email"], rest = emails[0], emails[1:]
-            if rest:
-                record["other_emails"] = rest
+            record["email"] = emails[0]
+            if len(emails) > 1:
+                record["other_emails"] = emails[1:]
+    if plan.phones:
+        phones = _values(cells, plan.phones, split_list, fold=False)
         if phones:
-            record["phone"], rest = phones[0], phones[1:]
-            if rest:
-                record["other_phones"] = rest
-        if "full_name" in by_key and not (record.get("first_name") or record.get("last_name")):
-            first, last = split_name(by_key["full_name"][0])
+            record["phone"] = phones[0]
+            if len(phones) > 1 and plan.contact:
+                record["other_phones"] = phones[1:]
+    if plan.full_name and not (record.get("first_name") or record.get("last_name")):
+        full = _first(cells, plan.full_name)
+        if full:
+            first, last = split_name(full)
             if first:
                 record["first_name"] = first
             if last:
                 record["last_name"] = last
-    elif "phone" in by_key:
-        phones = split_list(by_key["phone"][0])
-        if phones:
-            record["phone"] = phones[0]
-
-    if not record.get("labels"):
-        record.pop("labels", None)
-    if custom:
-        record["custom"] = custom
+    if plan.custom:
+        custom = {}
+        for key, columns in plan.custom:
+            value = _first(cells, columns)
+            if value:
+                custom[key] = value
+        if custom:
+            record["custom"] = custom
     return record

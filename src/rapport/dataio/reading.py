@@ -413,7 +413,13 @@ def sniff(path: Path | str, *, filename: str = "") -> Sniffed:
     if head.startswith(ZIP_MAGIC):
         return _sniff_xlsx(path, head)
     if head.startswith(OLE_MAGIC):
-        raise _invalid(_("Old Excel (.xls) files are not supported: save it as .xlsx or CSV."))
+        # Old .xls, and also .xlsx with a password: Excel wraps those in the same container.
+        raise _invalid(
+            _(
+                "Old Excel (.xls) files and files with a password cannot be read: "
+                "save it as .xlsx without a password, or as CSV."
+            )
+        )
     if filename.lower().endswith((".xlsx", ".xlsm")):
         raise _invalid(_("This is not a real Excel file although its name ends in .xlsx."))
     return _sniff_csv(path, head)
@@ -424,22 +430,18 @@ def _csv_rows(path: Path, sniffed: Sniffed) -> Iterator[tuple[int, list[str]]]:
         f = open(path, encoding=sniffed.encoding, errors="replace", newline="")
     except (OSError, LookupError) as exc:
         raise _invalid(_("The file could not be read.")) from exc
+    number = 0
     with f:
-        reader = csv.reader(f, delimiter=sniffed.delimiter or ",")
-        number = 0
-        while True:
-            try:
-                cells = next(reader)
-            except StopIteration:
-                return
-            except csv.Error as exc:
-                # A quote left open swallows the rest of the file until the cell is
-                # larger than the csv module allows.
-                raise _invalid(
-                    _("Row %(row)d could not be read: check its quotes.") % {"row": number + 1}
-                ) from exc
-            number += 1
-            yield number, cells
+        try:
+            for cells in csv.reader(f, delimiter=sniffed.delimiter or ","):
+                number += 1
+                yield number, cells
+        except csv.Error as exc:
+            # A quote left open swallows the rest of the file until the cell is larger
+            # than the csv module allows.
+            raise _invalid(
+                _("Row %(row)d could not be read: check its quotes.") % {"row": number + 1}
+            ) from exc
 
 
 def _rows(path, sniffed: Sniffed) -> Iterator[tuple[int, list[str]]]:
@@ -455,15 +457,14 @@ def iter_rows(path: Path | str, sniffed: Sniffed) -> Iterator[tuple[int, list[st
     """The data rows after the header, streamed: (row number as a spreadsheet counts it,
     cells padded or cut to the header's width). Blank rows are skipped."""
     width = len(sniffed.headers)
+    header_row = sniffed.header_row
+    padding = [""] * width
     for number, cells in _rows(path, sniffed):
-        if number <= sniffed.header_row:
+        if number <= header_row or not "".join(cells).strip():
             continue
-        if not "".join(cells).strip():
-            continue
-        if len(cells) < width:
-            cells = cells + [""] * (width - len(cells))
-        elif len(cells) > width:
-            cells = cells[:width]
+        size = len(cells)
+        if size != width:
+            cells = cells[:width] if size > width else cells + padding[: width - size]
         yield number, cells
 
 

@@ -1,0 +1,352 @@
+"""One file row → cleaned values or the reasons it is refused, by the customers' own rules.
+
+The scalar checks are the very functions the contact and company services run
+(`customers.services._common`), with the same length limits; custom values go through
+`customfields.validation.validate_custom`, the one validator of custom values. What is
+import-specific is only how text from a spreadsheet becomes the input those functions
+take: "yes" for true, option labels for option values, "a ::: b" for a list.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.utils.translation import gettext as _
+
+from rapport.core.categories import KINDS
+from rapport.core.errors import Invalid
+from rapport.core.models import Category, Membership, Team, Workspace
+from rapport.customers.models import Company, Visibility
+from rapport.customers.services import _common as c
+from rapport.customers.services.companies import TEXT_FIELDS as COMPANY_TEXT
+from rapport.customers.services.contacts import TEXT_FIELDS as CONTACT_TEXT
+from rapport.customfields.models import FieldType
+from rapport.customfields.validation import FieldDef, definitions, validate_custom
+from rapport.dataio import mapping as mapping_rules
+
+CREATE, UPDATE, SKIP, REJECT = "create", "update", "skip", "reject"
+CATEGORY_NAME_LENGTH = 80  # core.services._clean_name's limit for category names
+TRUE_WORDS = {"1", "true", "yes", "y", "x", "tak", "ja", "prawda", "waar", "active", "aktywny"}
+FALSE_WORDS = {"0", "false", "no", "n", "nie", "nee", "fałsz", "onwaar", "inactive", "nieaktywny"}
+
+
+def fold(text: str) -> str:
+    """The case-insensitive key of a name, the same on SQLite and PostgreSQL (whose LOWER()
+    differ beyond ASCII), so matching happens here rather than in SQL."""
+    return unicodedata.normalize("NFC", " ".join(text.split())).casefold()
+
+
+@dataclass
+class Options:
+    """A job's options, already checked by `services.clean_options`."""
+
+    dedupe: str  # contacts: email|none; companies: name|domain|none
+    on_duplicate: str  # skip|update
+    owner: str  # me|none
+    team_ids: list[int] = field(default_factory=list)
+    label: str = ""
+    default_role: str = ""
+    default_source_id: int | None = None
+
+    @classmethod
+    def of(cls, raw: dict) -> Options:
+        return cls(
+            dedupe=raw.get("dedupe", "none"),
+            on_duplicate=raw.get("on_duplicate", "skip"),
+            owner=raw.get("owner", "me"),
+            team_ids=list(raw.get("team_ids") or []),
+            label=raw.get("label") or "",
+            default_role=raw.get("default_role") or "",
+            default_source_id=raw.get("default_source_id"),
+        )
+
+
+@dataclass(eq=False)
+class Row:
+    """One data row on its way through cleaning, deduplication and writing."""
+
+    number: int
+    cells: list[str]
+    values: dict[str, Any] = field(default_factory=dict)
+    custom: dict[str, Any] = field(default_factory=dict)  # cleaned, only the values given
+    company: str = ""  # a contact's company name
+    category: str = ""  # a contact's source or a company's type, by name
+    labels: list[str] = field(default_factory=list)
+    errors: list[dict] = field(default_factory=list)
+    key: str = ""  # the deduplication key ("" when the row has none)
+    action: str = CREATE
+    existing: Any = None  # the record a duplicate matched (an instance when updating)
+    leader: Row | None = None  # the earlier row of this file this one repeats
+    followers: list[Row] = field(default_factory=list)
+    reason: str = ""  # the errors in words, once the rejection is final
+
+    def absorb(self, other: Row) -> None:
+        """Take a later row with the same key into this one: its values win."""
+        self.values.update(other.values)
+        self.custom.update(other.custom)
+        self.company = other.company or self.company
+        self.category = other.category or self.category
+        self.labels += [name for name in other.labels if name not in self.labels]
+        other.leader = self
+        other.action = UPDATE
+        self.followers.append(other)
+
+    def reject(self, errors: list[dict]) -> None:
+        for row in (self, *self.followers):
+            row.action = REJECT
+            row.errors = errors
+
+
+@dataclass
+class Context:
+    """What every row of one import is checked against, loaded once per run."""
+
+    workspace: Workspace
+    actor: Membership
+    entity: str  # "contact" | "company"
+    mapping: dict[int, str]
+    headers: list[str]
+    options: Options
+    defs: list[FieldDef]
+    labels_of: dict[str, str] = field(default_factory=dict)  # target key -> label
+    categories: dict[str, dict[str, int]] = field(default_factory=dict)  # kind -> fold -> id
+    category_names: dict[int, str] = field(default_factory=dict)
+    teams: list[Team] = field(default_factory=list)
+
+    @classmethod
+    def load(cls, *, workspace, actor, entity, mapping, headers, options: Options) -> Context:
+        defs = definitions(workspace=workspace, entity=entity)
+        ctx = cls(
+            workspace=workspace,
+            actor=actor,
+            entity=entity,
+            mapping=mapping,
+            headers=headers,
+            options=options,
+            defs=defs,
+        )
+        ctx.labels_of = {t.key: str(t.label) for t in mapping_rules.targets(entity, defs)} | {
+            "custom": _("Custom fields")
+        }
+        kinds = ("labels", "sources") if entity == "contact" else ("labels", "company-types")
+        ctx.categories = {kind: {} for kind in kinds}
+        for pk, kind, name in (
+            Category.objects.filter(workspace=workspace, kind__in=kinds)
+            .order_by("position", "id")
+            .values_list("id", "kind", "name")
+        ):
+            ctx.categories[kind].setdefault(fold(name), pk)
+            ctx.category_names[pk] = name
+        if entity == "contact" and options.team_ids:
+            ctx.teams = list(
+                Team.objects.filter(workspace=workspace, pk__in=options.team_ids).order_by(
+                    "name", "id"
+                )
+            )
+        return ctx
+
+    # --- what the options mean for a new record ---------------------------------------
+
+    @property
+    def owner_id(self) -> int | None:
+        return self.actor.user_id if self.options.owner == "me" else None
+
+    @property
+    def visibility(self) -> str:
+        return Visibility.TEAMS if self.teams else Visibility.PRIVATE
+
+    @property
+    def category_kind(self) -> str:
+        return "sources" if self.entity == "contact" else "company-types"
+
+    def reason(self, errors: list[dict]) -> str:
+        """The errors as one line a person reads: "Email: Enter a valid email address."."""
+        parts = []
+        for error in errors:
+            name = error.get("field") or ""
+            label = self.labels_of.get(name) or self.labels_of.get(name.split(".", 1)[0], name)
+            parts.append(f"{label}: {error['message']}" if label else error["message"])
+        return " ".join(parts)
+
+    # --- cleaning -----------------------------------------------------------------------
+
+    def clean(self, number: int, cells: list[str]) -> Row:
+        record = mapping_rules.to_record(self.mapping, cells, self.entity)
+        row = Row(number=number, cells=cells)
+        errors = c.Errors()
+        if self.entity == "contact":
+            self._contact(errors, record, row)
+        else:
+            self._company(errors, record, row)
+        self._category(errors, record, row)
+        self._labels(errors, record, row)
+        if "custom" in record:
+            row.custom = self._custom(errors, record["custom"])
+        row.errors = errors.items
+        if row.errors:
+            row.action = REJECT
+        return row
+
+    def _contact(self, errors: c.Errors, record: dict, row: Row) -> None:
+        values = row.values
+        for name, limit in CONTACT_TEXT.items():
+            if name in record:
+                value = c.text(errors, record, name, limit)
+                if value:
+                    values[name] = value
+        if "email" in record:
+            value = c.email(errors, "email", record["email"])
+            if value:
+                values["email"] = value
+        if "phone" in record:
+            value = c.phone(errors, "phone", record["phone"])
+            if value:
+                values["phone"] = value
+        for name, clean in (("other_emails", c.email), ("other_phones", c.phone)):
+            if name in record:
+                value = c.many(errors, record, name, clean)
+                if value:
+                    values[name] = value
+        if "role" in record:
+            value = c.role(errors, record)
+            if value:
+                values["role"] = value
+        if "is_active" in record:
+            value = c.flag(errors, {"is_active": _flag(record["is_active"])}, "is_active")
+            if value is not None:
+                values["is_active"] = value
+        if "company" in record:
+            row.company = c.text(errors, record, "company", 200) or ""
+        if not (values.get("first_name") or values.get("last_name") or values.get("email")):
+            errors.add("first_name", _("Give at least a name or an email address."))
+        if self.options.dedupe == "email":
+            row.key = values.get("email", "")
+
+    def _company(self, errors: c.Errors, record: dict, row: Row) -> None:
+        values = row.values
+        if "name" in record:
+            value = c.text(errors, record, "name", 200)
+            if value:
+                values["name"] = value
+        for name, limit in COMPANY_TEXT.items():
+            if name in record:
+                value = c.text(errors, record, name, limit)
+                if value:
+                    values[name] = value
+        for name, clean in (("website", c.website), ("domain", c.domain), ("phone", c.phone)):
+            if name in record:
+                value = clean(errors, name, record[name])
+                if value:
+                    values[name] = value
+        if "role" in record:
+            value = c.role(errors, record)
+            if value:
+                values["role"] = value
+        if values.get("website") and not values.get("domain"):
+            domain = c.domain_of(values["website"])
+            if domain:
+                values["domain"] = domain
+        if self.options.dedupe == "name" and values.get("name"):
+            row.key = fold(values["name"])
+        elif self.options.dedupe == "domain":
+            row.key = values.get("domain", "")
+
+    def _category(self, errors: c.Errors, record: dict, row: Row) -> None:
+        """A source (contacts) or type (companies) by name, matched case-insensitively.
+
+        A name the workspace does not have is created when an admin imports (as they could
+        in Settings) and refused for a member, who cannot add categories.
+        """
+        name = "source" if self.entity == "contact" else "type"
+        if name not in record:
+            return
+        value = c.text(errors, record, name, CATEGORY_NAME_LENGTH)
+        if not value:
+            return
+        kind = self.category_kind
+        if fold(value) not in self.categories[kind] and not self.actor.is_admin:
+            errors.add(
+                name,
+                _("“%(name)s” is not one of the workspace's %(kind)s; an admin can add it.")
+                % {"name": value, "kind": str(KINDS[kind].label).lower()},
+            )
+            return
+        row.category = value
+
+    def _labels(self, errors: c.Errors, record: dict, row: Row) -> None:
+        names = record.get("labels") or []
+        for raw in names:
+            value = c.text(errors, {"labels": raw}, "labels", CATEGORY_NAME_LENGTH)
+            if value and fold(value) not in {fold(n) for n in row.labels}:
+                row.labels.append(value)
+
+    def _custom(self, errors: c.Errors, raw: dict[str, str]) -> dict[str, Any]:
+        """The given custom values, each checked by `validate_custom` (not yet whether a
+        required field is missing: that depends on whether the row creates or updates)."""
+        given = {d.key: d for d in self.defs if d.key in raw}
+        values = {key: _as_input(d, raw[key]) for key, d in given.items()}
+        try:
+            return validate_custom(
+                workspace=self.workspace,
+                entity=self.entity,
+                values=values,
+                defs=list(given.values()),
+            )
+        except Invalid as exc:
+            errors.take(exc, "custom")
+            return {}
+
+    def check_custom(self, row: Row, current: dict | None) -> list[dict]:
+        """Errors of the record's custom values as a whole: on create, the required fields;
+        on update, the given values merged into the record's current ones (as a PATCH)."""
+        if current is not None and not row.custom:
+            return []
+        try:
+            row.custom = validate_custom(
+                workspace=self.workspace,
+                entity=self.entity,
+                values=row.custom,
+                current=current,
+                partial=current is not None,
+                defs=self.defs,
+            )
+        except Invalid as exc:
+            return exc.errors or [{"field": "custom", "message": exc.message}]
+        return []
+
+
+def _flag(raw: str) -> Any:
+    word = raw.strip().casefold()
+    if word in TRUE_WORDS:
+        return True
+    if word in FALSE_WORDS:
+        return False
+    return raw  # refused by the service's check with its own message
+
+
+def _as_input(d: FieldDef, raw: str) -> Any:
+    """A cell as the value `validate_custom` expects: option labels become option values
+    and a checkbox cell becomes a list ("a ::: b", "a; b" or "a, b")."""
+    if d.type not in (FieldType.RADIO, FieldType.DROPDOWN, FieldType.CHECKBOX):
+        return raw
+    by_label = {}
+    for value, label in d.options:
+        by_label.setdefault(fold(label), value)
+        by_label.setdefault(fold(value), value)
+    if d.type == FieldType.CHECKBOX:
+        parts = mapping_rules.split_list(raw)
+        if len(parts) == 1:
+            parts = [p.strip() for p in parts[0].split(",") if p.strip()]
+        return [by_label.get(fold(p), p) for p in parts]
+    return by_label.get(fold(raw), raw)
+
+
+def company_stub(pk: int | None, name: str) -> Company | None:
+    """A company as `assign` needs it for a change record (its id and name), unsaved."""
+    return Company(pk=pk, name=name) if pk else None
+
+
+def category_stub(pk: int | None, name: str) -> Category | None:
+    return Category(pk=pk, name=name) if pk else None

@@ -223,3 +223,17 @@ def test_an_owner_who_left_the_workspace_is_still_named(workspace, owner):
 
     Membership.objects.filter(pk=leaver.pk).delete()
     assert rows_of(owner, ["owner"]) == [["leaver@acme.test"]]
+
+
+def test_company_names_stay_right_when_the_cache_overflows(workspace, owner, monkeypatch):
+    from rapport.dataio.exporting import rows as rows_module
+
+    monkeypatch.setattr(rows_module, "COMPANY_CACHE", 3)
+    for n in range(10):
+        make_contact(
+            owner, email=f"p{n}@example.com", company_id=make_company(owner, name=f"C{n}").pk
+        )
+    qs = contact_visible(workspace=workspace, actor=owner).order_by("email")
+    columns = contact_columns(workspace, ["email", "company"])
+    rows = list(contact_rows(workspace, qs, columns, chunk_size=4))
+    assert rows == [[f"p{n}@example.com", f"C{n}"] for n in range(10)]

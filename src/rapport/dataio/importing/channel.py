@@ -22,7 +22,7 @@ import os
 from pathlib import Path
 
 from django.conf import settings
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connection, connections
 
 from rapport.dataio.models import ImportJob
 
@@ -79,7 +79,8 @@ class SideConnectionChannel(Channel):
     def __init__(self, job_id: int):
         self.job_id = job_id
         # Not registered in `connections`: nothing else may run on it by accident.
-        self.db = type(connection)(dict(connection.settings_dict), alias="import-progress")
+        main = connections[DEFAULT_DB_ALIAS]
+        self.db = type(main)(dict(main.settings_dict), alias="import-progress")
         table = connection.ops.quote_name(ImportJob._meta.db_table)
         sets = ", ".join(f"{connection.ops.quote_name(name)} = %s" for name in COUNTERS)
         self.update_sql = f"UPDATE {table} SET {sets} WHERE id = %s"

@@ -114,6 +114,7 @@ class Context:
     categories: dict[str, dict[str, int]] = field(default_factory=dict)  # kind -> fold -> id
     category_names: dict[int, str] = field(default_factory=dict)
     teams: list[Team] = field(default_factory=list)
+    make_record: Any = None  # cells -> raw record, the mapping compiled once
 
     @classmethod
     def load(cls, *, workspace, actor, entity, mapping, headers, options: Options) -> Context:
@@ -126,6 +127,7 @@ class Context:
             headers=headers,
             options=options,
             defs=defs,
+            make_record=mapping_rules.record_maker(mapping, entity),
         )
         ctx.labels_of = {t.key: str(t.label) for t in mapping_rules.targets(entity, defs)} | {
             "custom": _("Custom fields")
@@ -173,7 +175,7 @@ class Context:
     # --- cleaning -----------------------------------------------------------------------
 
     def clean(self, number: int, cells: list[str]) -> Row:
-        record = mapping_rules.to_record(self.mapping, cells, self.entity)
+        record = self.make_record(cells)
         row = Row(number=number, cells=cells)
         errors = c.Errors()
         if self.entity == "contact":

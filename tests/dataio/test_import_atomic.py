@@ -1,0 +1,178 @@
+"""All or nothing: a cancelled or crashed import leaves every table as it was, and while a
+run is under way its progress and a cancel request cross its transaction's wall.
+
+These tests commit for real (`transaction=True`): the canceller and the progress reader
+run on their own connections, in another thread, as the web process would.
+"""
+
+import threading
+
+import pytest
+from django.db import connections
+
+from rapport.dataio import importing, selectors, services
+from rapport.dataio.importing.writers import ContactImporter
+from rapport.dataio.models import ImportJob
+from tests.customers.factories import make_company, make_contact
+from tests.dataio.import_factories import draft, table_counts
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+HEAD = ["First name", "Email", "Company", "Labels"]
+BATCH = 10
+
+
+def _rows(n: int) -> list[list[str]]:
+    # New companies and new labels along the way: none of them may survive a rollback.
+    return [HEAD] + [
+        [f"P{i}", f"p{i}@x.test", f"Company {i % 4}", f"Tag {i % 3} ::: VIP"] for i in range(n)
+    ]
+
+
+def _queued(actor, rows):
+    job = draft(actor, rows)
+    ImportJob.objects.filter(pk=job.pk).update(status="queued")
+    return job
+
+
+def _elsewhere(fn):
+    """Run `fn` on another thread, hence another database connection, and wait for it."""
+    result = {}
+
+    def target():
+        try:
+            result["value"] = fn()
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=target)
+    thread.start()
+    thread.join(timeout=30)
+    return result.get("value")
+
+
+@pytest.fixture
+def seeded(member):
+    make_contact(member, first_name="Old", email="old@x.test", label_ids=[])
+    make_company(member, name="Old Co")
+    return member
+
+
+def test_a_cancelled_import_leaves_the_database_as_it_was(seeded):
+    member = seeded
+    before = table_counts(member.workspace)
+    job = _queued(member, _rows(50))
+    seen = []
+
+    def on_progress(state):
+        seen.append(state["processed"])
+        if state["processed"] == 2 * BATCH:
+            _elsewhere(
+                lambda: services.import_cancel(
+                    workspace=member.workspace, actor=member, job_id=job.pk
+                )
+            )
+
+    job = importing.run(job.pk, on_progress=on_progress, batch_size=BATCH)
+
+    assert job.status == "cancelled"
+    assert seen == [10, 20]  # it stopped at the next batch
+    assert (job.created, job.rejected, job.rejected_file) == (0, 0, "")
+    assert table_counts(member.workspace) == before
+
+
+def test_a_crashed_import_leaves_the_database_as_it_was(seeded, monkeypatch):
+    member = seeded
+    before = table_counts(member.workspace)
+    job = _queued(member, _rows(50))
+    real_apply = ContactImporter.apply
+    batches = []
+
+    def apply(self, rows):
+        batches.append(len(rows))
+        if len(batches) == 3:
+            raise RuntimeError("the disk is full")
+        return real_apply(self, rows)
+
+    monkeypatch.setattr(ContactImporter, "apply", apply)
+
+    job = importing.run(job.pk, batch_size=BATCH)
+
+    assert job.status == "failed"
+    assert job.error == "The import stopped on an unexpected error. Nothing was imported."
+    assert job.processed == 2 * BATCH
+    assert table_counts(member.workspace) == before
+
+
+def test_a_database_error_mid_run_rolls_everything_back(seeded, monkeypatch):
+    """A real failure of the database, not of our code: a row the table refuses."""
+    member = seeded
+    before = table_counts(member.workspace)
+    job = _queued(member, _rows(30))
+    real_apply = ContactImporter.apply
+    batches = []
+
+    def apply(self, rows):
+        batches.append(1)
+        if len(batches) == 3:
+            rows[0].values["first_name"] = "x" * 500  # past varchar(100) on PostgreSQL
+            rows[0].values["email"] = None  # NOT NULL on both databases
+        return real_apply(self, rows)
+
+    monkeypatch.setattr(ContactImporter, "apply", apply)
+
+    job = importing.run(job.pk, batch_size=BATCH)
+
+    assert job.status == "failed"
+    assert table_counts(member.workspace) == before
+
+
+def test_progress_is_visible_outside_the_run_while_it_goes(member):
+    job = _queued(member, _rows(30))
+    outside = []
+
+    def on_progress(state):
+        if state["processed"] == 2 * BATCH:
+
+            def read():
+                fresh = ImportJob.objects.get(pk=job.pk)
+                progress = selectors.import_progress(job=fresh)
+                return fresh.status, fresh.total, progress.processed, progress.created
+
+            outside.append(_elsewhere(read))
+
+    job = importing.run(job.pk, on_progress=on_progress, batch_size=BATCH)
+
+    assert outside == [("running", 30, 20, 20)]
+    assert (job.status, job.created) == ("done", 30)
+
+
+def test_a_job_cancelled_while_queued_never_runs(member):
+    job = _queued(member, _rows(5))
+    before = table_counts(member.workspace)
+
+    services.import_cancel(workspace=member.workspace, actor=member, job_id=job.pk)
+    job = importing.run(job.pk)
+
+    assert job.status == "cancelled"
+    assert table_counts(member.workspace) == before
+
+
+def test_a_cancel_request_reaching_a_queued_job_late_still_stops_it(member):
+    """The worker may claim the job between the flag and the UPDATE of the canceller."""
+    job = _queued(member, _rows(5))
+    from rapport.dataio.importing import channel
+
+    channel.request_cancel(job)
+    job = importing.run(job.pk)
+
+    assert job.status == "cancelled"
+
+
+def test_a_new_start_forgets_an_old_cancel_request(member):
+    job = _queued(member, _rows(5))
+    services.import_cancel(workspace=member.workspace, actor=member, job_id=job.pk)
+
+    job = services.import_start(workspace=member.workspace, actor=member, job_id=job.pk)
+
+    assert (job.status, job.created) == ("done", 5)

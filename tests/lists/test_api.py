@@ -9,6 +9,8 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from rapport.core.models import ApiToken, Category
 from rapport.customfields import services as field_services
@@ -333,3 +335,48 @@ def test_members_and_csv_cost_the_same_at_5_and_60_members(
     assert (_queries(members), _queries(download)) == few
     with django_assert_max_num_queries(few[0]):
         members()
+
+
+# --- no bad input reaches a 500 ------------------------------------------------------------
+
+FUZZ = settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+JSON = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(min_value=-(2**70), max_value=2**70)
+    | st.text(max_size=20),
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3)
+    ),
+    max_leaves=5,
+)
+FILTER_NAMES = [
+    "q", "role", "label", "team", "owner", "source", "company", "is_active", "is_test",
+    "created_within_days", "created_after", "custom.industry", "custom.gone", "sort", "limit",
+    "visibility", "colour",
+]  # fmt: skip
+COLUMNS = ["email", "first_name", "labels", "company", "custom.industry", "pin", ""]
+
+
+@FUZZ
+@given(
+    name=st.text(max_size=130) | JSON,
+    description=JSON,
+    filters=st.dictionaries(st.sampled_from(FILTER_NAMES), JSON, max_size=4) | JSON,
+    columns=st.lists(st.sampled_from(COLUMNS), max_size=3),
+)
+def test_any_list_body_is_answered_without_a_server_error(
+    as_owner, workspace, name, description, filters, columns
+):
+    response = as_owner.post(
+        "/api/v1/lists", {"name": name, "description": description, "filter": filters}
+    )
+    assert response.status_code in (201, 422), response.content
+    if response.status_code == 201:
+        base = f"/api/v1/lists/{response.json()['id']}"
+        assert as_owner.get(f"{base}/members").status_code == 200
+        csv_response = as_owner.get(f"{base}/members.csv", {"columns": ",".join(columns)})
+        assert csv_response.status_code in (200, 422)
+        assert as_owner.delete(base).status_code == 204

@@ -153,13 +153,16 @@ def _joined(pairs: Iterable[tuple[int, int]], names: dict[int, str]) -> dict[int
 # --- reading ---------------------------------------------------------------------------
 
 
-def _reads(column: Column) -> list[tuple[str, Any]]:
+def _reads(column: Column, vendor: str) -> list[tuple[str, Any]]:
     """(name in the row, what the query selects) for each value `column` needs. Values
     that Django would convert row by row are read already converted by the database."""
     kind, name = column.kind, column.field
     if kind == "full_name":
         return [("first_name", "first_name"), ("last_name", "last_name")]
-    if kind == "datetime":
+    if kind == "datetime" and vendor == "sqlite":
+        # SQLite stores "YYYY-MM-DD HH:MM:SS[.ffffff]" in UTC; Django would parse each.
+        # (PostgreSQL's driver hands over datetimes itself; its text form would depend
+        # on the server's DateStyle.)
         return [(name, Cast(name, TextField()))]
     if kind == "bool":
         return [(name, Cast(name, IntegerField()))]
@@ -176,9 +179,10 @@ def _reads(column: Column) -> list[tuple[str, Any]]:
 
 def _select(queryset: QuerySet, columns: Sequence[Column]) -> tuple[QuerySet, dict[str, int]]:
     """The values_list query and the position of each value in its rows (id first)."""
+    vendor = connections[queryset.db].vendor
     reads: dict[str, Any] = {"id": "id"}
     for column in columns:
-        for name, source in _reads(column):
+        for name, source in _reads(column, vendor):
             reads.setdefault(name, source)
     annotations = {
         f"export_{n}": source
@@ -210,7 +214,13 @@ def _transform(column: Column, at: dict[str, int], lookups: _Lookups) -> Transfo
     if kind == "bool":
         return lambda cols: ["true" if v else "false" for v in cols[i]]
     if kind == "datetime":
-        return lambda cols: [f"{v[:10]}T{v[11:19]}+00:00" if v else None for v in cols[i]]
+        # ISO 8601 to the second, in UTC: SQLite's text, PostgreSQL's aware datetimes.
+        return lambda cols: [
+            f"{v[:10]}T{v[11:19]}+00:00"
+            if type(v) is str
+            else (None if v is None else v.isoformat(timespec="seconds"))
+            for v in cols[i]
+        ]
     if kind == "full_name":
         a, b = at["first_name"], at["last_name"]
 

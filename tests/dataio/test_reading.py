@@ -338,6 +338,37 @@ def rewrite_zip(path: Path, change) -> None:
             dst.writestr(name, data)
 
 
+SHEET = """<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+<x:worksheet xmlns:x="http://schemas.openxmlformats.org/spreadsheetml/2006/main">
+<x:sheetData>
+<x:row r="1"><x:c r="A1" t="inlineStr"><x:is><x:t>Report of 2024</x:t></x:is></x:c></x:row>
+<x:row r="3"><x:c r="A3" t="inlineStr"><x:is><x:t>Email</x:t></x:is></x:c>
+<x:c r="B3" t="inlineStr"><x:is><x:r><x:t>Na</x:t></x:r><x:r><x:t>me</x:t></x:r></x:is>
+</x:c></x:row>
+<x:row r="4"><x:c r="A4" t="inlineStr"><x:is><x:t>a@x.com</x:t></x:is></x:c></x:row>
+<x:row r="5" s="1" customFormat="1"/>
+<x:row r="6"><x:c r="A6" s="1"/><x:c r="B6" s="1"/></x:row>
+<x:row><x:c r="B7"><x:v>12.0</x:v></x:c></x:row>
+<x:row r="9"><x:c r="A9" t="inlineStr"><x:is><x:t xml:space="preserve">  </x:t></x:is></x:c>
+<x:c r="B9" t="inlineStr"><x:is><x:t>Łucja</x:t></x:is></x:c></x:row>
+</x:sheetData>
+</x:worksheet>"""
+
+
+def test_xlsx_from_other_writers_counts_what_it_reads(tmp_path):
+    # Prefixed elements, inline (and rich) strings, a row without "r", formatted empty rows.
+    path = make_xlsx(tmp_path / "other.xlsx", [["placeholder"]])
+
+    def replace_sheet(items):
+        items["xl/worksheets/sheet1.xml"] = SHEET.encode()
+
+    rewrite_zip(path, replace_sheet)
+    sniffed = sniff(path)
+    assert (sniffed.headers, sniffed.header_row) == (["Email", "Name"], 3)
+    assert rows(path, sniffed) == [(4, ["a@x.com", ""]), (7, ["", "12"]), (9, ["  ", "Łucja"])]
+    assert count_rows(path, sniffed) == 3
+
+
 def test_xlsx_without_worksheets_is_invalid(tmp_path):
     path = make_xlsx(tmp_path / "none.xlsx", [["Email"]])
 

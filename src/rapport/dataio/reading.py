@@ -20,6 +20,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
+from xml.etree import ElementTree
 
 import openpyxl
 from django.utils.translation import gettext as _
@@ -389,6 +390,57 @@ def _sniff_xlsx(path: Path, head: bytes) -> Sniffed:
     return Sniffed("xlsx", None, None, headers, number)
 
 
+_REL_NS = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
+_PKG_REL_NS = "{http://schemas.openxmlformats.org/package/2006/relationships}"
+
+
+def _first_sheet_part(archive: zipfile.ZipFile) -> str:
+    """The zip member of the workbook's first worksheet (the one openpyxl calls
+    `worksheets[0]`: chartsheets do not count)."""
+    book = ElementTree.fromstring(archive.read("xl/workbook.xml"))
+    rels = ElementTree.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
+    targets = {
+        rel.get("Id"): rel.get("Target", "")
+        for rel in rels.iter(f"{_PKG_REL_NS}Relationship")
+        if rel.get("Type", "").endswith("/worksheet")
+    }
+    for sheet in book.iter():
+        if sheet.tag.rsplit("}", 1)[-1] == "sheet" and sheet.get(f"{_REL_NS}id") in targets:
+            target = targets[sheet.get(f"{_REL_NS}id")]
+            return target.lstrip("/") if target.startswith("/") else f"xl/{target}"
+    raise _invalid(_("This Excel file has no worksheet."))
+
+
+_ROW_END = re.compile(rb"</(?:\w+:)?row>|<(?:\w+:)?row\b[^>]*/>")
+_ROW_NUMBER = re.compile(rb'<(?:\w+:)?row\b[^>]*?\sr="(\d+)"')
+_CELL_VALUE = re.compile(rb"<(?:\w+:)?[vt](?:\s[^>]*)?>\s*[^<\s]")  # <v>3</v>, <is><t>x</t>
+
+
+def _xlsx_count(path: Path, header_row: int) -> int:
+    """Rows after the header with a value, by scanning the sheet's XML row by row."""
+    counted = row = 0
+    pending = b""
+    try:
+        with zipfile.ZipFile(path) as archive, archive.open(_first_sheet_part(archive)) as sheet:
+            while chunk := sheet.read(CHUNK):
+                pending += chunk
+                done = 0
+                for end in _ROW_END.finditer(pending):
+                    element = pending[done : end.end()]
+                    done = end.end()
+                    number = _ROW_NUMBER.search(element)
+                    row = int(number.group(1)) if number else row + 1
+                    if row > header_row and _CELL_VALUE.search(element):
+                        counted += 1
+                pending = pending[done:]
+    except Invalid:
+        raise
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError, EOFError,
+            ElementTree.ParseError) as exc:  # fmt: skip
+        raise _invalid(_("This Excel file could not be read: it may be damaged.")) from exc
+    return counted
+
+
 # ---------------------------------------------------------------------------------------
 # Public interface
 
@@ -469,7 +521,14 @@ def iter_rows(path: Path | str, sniffed: Sniffed) -> Iterator[tuple[int, list[st
 
 
 def count_rows(path: Path | str, sniffed: Sniffed) -> int:
-    """How many rows `iter_rows` yields (the progress bar's total); streams the file."""
+    """How many rows `iter_rows` yields (the progress bar's total); streams the file.
+
+    For XLSX the sheet's XML is scanned without building cells (many times faster than
+    reading the rows); a row counts when a cell holds a value, so a row whose only values
+    are blank strings counts although `iter_rows` skips it.
+    """
+    if sniffed.kind == "xlsx":
+        return _xlsx_count(Path(path), sniffed.header_row)
     total = 0
     for number, cells in _rows(path, sniffed):
         if number > sniffed.header_row and "".join(cells).strip():

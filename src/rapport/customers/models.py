@@ -220,3 +220,11 @@ class SavedView(WorkspaceModel):
 
     def __str__(self):
         return self.name
+
+
+# Likely duplicates found by the last scan: their own module, registered with this app here.
+from rapport.customers.duplicate_models import (  # noqa: E402, F401
+    DuplicateGroup,
+    DuplicateMember,
+    DuplicateScan,
+)

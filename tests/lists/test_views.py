@@ -90,6 +90,19 @@ def test_the_builder_previews_the_filter_in_words(client, owner, workspace):
     assert "preview/count/?" in page
 
 
+def test_the_include_inactive_box_asks_for_active_and_inactive(client, owner, workspace):
+    login(client, owner)
+    response = client.get(url(workspace, "new/?role=client&is_active=&include_inactive=1"))
+    assert response.context["state"].filters == {"role": "client", "is_active": "any"}
+    page = response.content.decode()
+    assert 'name="include_inactive" value="1" data-autosubmit checked' in page
+    assert response.context["form"].initial["query"] == "role=client&is_active=any"
+    # The status select's own choice wins, and the box is not offered beside it.
+    response = client.get(url(workspace, "new/?is_active=false&include_inactive=1"))
+    assert response.context["state"].filters == {"is_active": "false"}
+    assert 'name="include_inactive"' not in response.content.decode()
+
+
 def test_creating_a_list_from_the_filters(client, owner, workspace):
     label = vip(workspace)
     query = urlencode({"role": "client", "label": label.pk, "columns": "name,email"})

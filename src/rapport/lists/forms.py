@@ -9,17 +9,23 @@ from rapport.customers.forms_lists import query_params
 from rapport.filters import PAGING_PARAMS
 
 # Parameters of the builder page itself, never part of a list's filter.
-BUILDER_PARAMS = frozenset({"list", "applied", "name", "description", "query"})
+BUILDER_PARAMS = frozenset(
+    {"list", "applied", "name", "description", "query", "include_inactive"}
+)
 MAX_QUERY = 4000
 
 
 def filter_from_query(query: QueryDict) -> dict[str, str]:
-    """The filter language's dict from a query string (the filter bar's fields)."""
-    return {
-        k: v
-        for k, v in query_params(query).items()
-        if k not in PAGING_PARAMS and k not in BUILDER_PARAMS
-    }
+    """The filter language's dict from a query string (the filter bar's fields).
+
+    The bar's status select has no "both" choice apart from its blank, which for a list
+    means "active only"; the builder's "Include inactive contacts" box says "both".
+    """
+    params = query_params(query)
+    filters = {k: v for k, v in params.items() if k not in PAGING_PARAMS | BUILDER_PARAMS}
+    if params.get("include_inactive") == "1" and "is_active" not in filters:
+        filters["is_active"] = "any"
+    return filters
 
 
 class UserListForm(forms.Form):

@@ -81,6 +81,7 @@ class Row:
     leader: Row | None = None  # the earlier row of this file this one repeats
     followers: list[Row] = field(default_factory=list)
     reason: str = ""  # the errors in words, once the rejection is final
+    record: dict = field(default_factory=dict)  # the raw record, for the preview to show
 
     def absorb(self, other: Row) -> None:
         """Take a later row with the same key into this one: its values win."""
@@ -176,7 +177,7 @@ class Context:
 
     def clean(self, number: int, cells: list[str]) -> Row:
         record = self.make_record(cells)
-        row = Row(number=number, cells=cells)
+        row = Row(number=number, cells=cells, record=record)
         errors = c.Errors()
         if self.entity == "contact":
             self._contact(errors, record, row)

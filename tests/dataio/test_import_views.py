@@ -213,3 +213,12 @@ def test_the_lists_offer_an_import_button(as_member, member):
         f'href="/w/{member.workspace.slug}/imports/new/?entity=companies"'
         in companies.content.decode()
     )
+
+
+def test_the_contact_timeline_says_it_was_imported(as_member, member):
+    run_import(member, ROWS)
+    ada = Contact.objects.get()
+
+    response = as_member.get(url(member.workspace, f"contacts/{ada.pk}/timeline/"))
+
+    assert "imported this contact" in text(response)

@@ -14,6 +14,7 @@ from rapport.customers.services.contacts import (
     contact_update,
     may_manage,
 )
+from rapport.customers.services.merge import company_merge, contact_merge
 from rapport.customers.services.notes import note_create, note_delete, note_update
 from rapport.customers.services.views import (
     COLUMNS,
@@ -32,11 +33,13 @@ __all__ = [
     "company_bulk",
     "company_create",
     "company_delete",
+    "company_merge",
     "company_update",
     "contact_bulk",
     "contact_claim",
     "contact_create",
     "contact_delete",
+    "contact_merge",
     "contact_update",
     "may_manage",
     "may_manage_company",

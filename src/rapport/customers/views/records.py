@@ -157,6 +157,8 @@ VERBS = {
     "note.added": gettext_lazy("added a note"),
     "note.updated": gettext_lazy("edited a note"),
     "note.deleted": gettext_lazy("deleted a note"),
+    "contact.merged": gettext_lazy("merged duplicates into this contact"),
+    "company.merged": gettext_lazy("merged duplicates into this company"),
 }
 FIELDS = {
     "first_name": gettext_lazy("First name"),
@@ -187,6 +189,7 @@ FIELDS = {
     "primary_contact": gettext_lazy("Primary contact"),
     "body": gettext_lazy("Text"),
     "note_type": gettext_lazy("Note type"),
+    "merged": gettext_lazy("Merged"),
 }
 CHOICE_LABELS = {
     "role": dict(CustomerRole.choices),
@@ -195,7 +198,8 @@ CHOICE_LABELS = {
         Visibility.TEAMS: gettext_lazy("Teams"),
     },
 }
-HIDDEN_CHANGES = {"note", "contacts"}  # ids and counts, not something to read
+# Ids and counts, not something to read ("merged" says in words what "merged_ids" holds).
+HIDDEN_CHANGES = {"note", "contacts", "merged_ids", "picked"}
 # The primary contact may be a contact the reader may not see: say that it changed only.
 UNNAMED_CHANGES = {"primary_contact"}
 

@@ -3,6 +3,8 @@
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from rapport.customfields.validation import FieldDef
 from rapport.dataio.mapping import (
@@ -692,3 +694,44 @@ def test_normalise(text, normal):
 )
 def test_known_header(cell, known):
     assert known_header(cell) is known
+
+
+# --- Properties ------------------------------------------------------------------------
+
+HEADER_WORDS = [
+    "Email", "E-mail 2 Address", "Phone", "Mobile Phone", "Name", "First Name", "Company",
+    "Labels", "Title", "Job Title", "Industry", "Record ID", "Nazwisko", "Woonplaats",
+    "Lifecycle Stage", "Primary Phone", "Other email", "Type", "Website", "",
+]  # fmt: skip
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    headers=st.lists(st.sampled_from(HEADER_WORDS) | st.text(max_size=15), max_size=25),
+    entity=st.sampled_from(["contact", "company"]),
+)
+def test_guess_gives_each_single_target_at_most_one_column(headers, entity):
+    mapping = guess(headers, entity, [INDUSTRY])
+    by_key = {t.key: t for t in targets(entity, [INDUSTRY])}
+    assert all(0 <= i < len(headers) for i in mapping)
+    assert set(mapping.values()) <= set(by_key)
+    singles = [key for key in mapping.values() if not by_key[key].multiple]
+    assert len(singles) == len(set(singles))
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    cells=st.lists(st.text(max_size=30), max_size=10),
+    entity=st.sampled_from(["contact", "company"]),
+)
+def test_records_hold_only_stripped_non_empty_values(cells, entity):
+    keys = [t.key for t in targets(entity, [INDUSTRY])]
+    mapping = {i: keys[i % len(keys)] for i in range(len(cells) + 2)}
+    record = to_record(mapping, cells, entity)
+    allowed = set(keys) - {"full_name"} | {"custom"}
+    assert set(record) <= allowed
+    for key, value in record.items():
+        values = list(value.values()) if key == "custom" else value
+        for v in values if isinstance(values, list) else [values]:
+            assert v
+            assert v == v.strip()

@@ -486,6 +486,44 @@ def test_random_bytes_give_a_table_or_invalid(prefix, body):
         assert failure.field == "file"
 
 
+CELL = st.text(alphabet=st.sampled_from(list("abcXYZ019 ,;\t\"'\n.-@ąęłŁóśźżÉéëïßÖ")), max_size=12)
+
+
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    data=st.lists(st.lists(CELL, min_size=4, max_size=4), min_size=1, max_size=8),
+    delimiter=st.sampled_from([",", ";", "\t"]),
+    encoding=st.sampled_from(["utf-8", "utf-8-sig", "utf-16", "cp1250", "cp1252"]),
+)
+@example(data=[["", ";", ";", ";"]], delimiter=",", encoding="utf-8")
+def test_a_written_csv_reads_back(data, delimiter, encoding):
+    header = ["First Name", "Last Name", "Email", "Company"]
+    buf = io.StringIO()
+    writer = csv.writer(buf, delimiter=delimiter, lineterminator="\r\n")
+    writer.writerows([header, *data])
+    text = buf.getvalue()
+    try:
+        raw = text.encode(encoding)
+    except UnicodeEncodeError:
+        raw = text.encode("utf-8")
+        encoding = "utf-8"
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "upload.csv"
+        path.write_bytes(raw)
+        sniffed = sniff(path)
+        got = [cells for _n, cells in iter_rows(path, sniffed)]
+        counted = count_rows(path, sniffed)
+    assert (sniffed.delimiter, sniffed.headers, sniffed.header_row) == (delimiter, header, 1)
+    expected = [row for row in data if "".join(row).strip()]
+    if encoding in ("cp1250", "cp1252"):
+        # Which of the two code pages is a vote on the letters; the shape is certain.
+        assert [len(cells) for cells in got] == [len(row) for row in expected]
+    else:
+        assert sniffed.encoding == encoding
+        assert got == expected
+    assert counted == len(expected)
+
+
 # --- Streaming -------------------------------------------------------------------------
 
 

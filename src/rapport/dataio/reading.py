@@ -192,14 +192,15 @@ def _pick_delimiter(records: list[dict[str, int]]) -> tuple[str | None, bool]:
     """The delimiter used the same number of times on most lines (csv.Sniffer guesses
     wrong on files with commas inside cells and on title lines), and whether it is
     used consistently enough to believe in it without recognising a header word."""
+    # Title lines without any delimiter ("Contacts export") do not count against one.
+    start = next((i for i, r in enumerate(records) if any(r.values())), len(records))
+    records = records[start:]
     scored = []
     for d in DELIMITERS:
         per_line = [r[d] for r in records]
         used = [n for n in per_line if n]
         if not used:
             continue
-        # Title lines before the first line that uses it do not count against it.
-        per_line = per_line[next(i for i, n in enumerate(per_line) if n) :]
         mode, _count = Counter(used).most_common(1)[0]
         consistency = sum(1 for n in per_line if n == mode) / len(per_line)
         scored.append((consistency, mode, d, len(per_line)))

@@ -294,3 +294,30 @@ def test_companies_xlsx_export(as_owner, owner):
         ["Name", "Domain"],
         ["Acme", "acme.test"],
     ]
+
+
+# --- the list pages' Export menu -------------------------------------------------------
+
+
+def test_the_contacts_page_links_to_exports_with_its_filters(client, member):
+    client.login(email="member@acme.test", password=PASSWORD)
+    page = client.get(f"/w/{member.workspace.slug}/contacts/", {"role": "client", "sort": "name"})
+    assert page.status_code == 200
+    html = page.content.decode()
+    for fmt in ("csv", "xlsx", "vcf"):
+        assert f'href="/api/v1/contacts/export.{fmt}?role=client&amp;sort=name"' in html
+
+
+def test_the_companies_page_links_to_csv_and_excel_only(client, member):
+    client.login(email="member@acme.test", password=PASSWORD)
+    html = client.get(f"/w/{member.workspace.slug}/companies/").content.decode()
+    assert 'href="/api/v1/companies/export.csv"' in html
+    assert 'href="/api/v1/companies/export.xlsx"' in html
+    assert "export.vcf" not in html
+
+
+def test_a_page_with_broken_filters_offers_no_export(client, member):
+    client.login(email="member@acme.test", password=PASSWORD)
+    page = client.get(f"/w/{member.workspace.slug}/contacts/", {"role": "boss"})
+    assert page.status_code == 422
+    assert "export-menu" not in page.content.decode()

@@ -125,6 +125,22 @@ def test_rows_come_in_the_lists_order(as_owner, owner):
         assert as_owner.emails({"sort": sort}) == [c["email"] for c in listed], sort
 
 
+def test_rows_follow_sorts_on_annotations_company_and_custom(as_owner, owner, workspace):
+    from tests.customfields.factories import make_field
+
+    make_field(workspace, "Score", "number")
+    for n, company in enumerate(["Zeta", "alpha", "Mu"]):
+        make_contact(
+            owner,
+            email=f"c{n}@example.com",
+            company_id=make_company(owner, name=company).pk,
+            custom={"score": [5, -2, 11][n]},
+        )
+    for sort in ["company", "-company", "custom.score", "-custom.score"]:
+        listed = as_owner.get("/api/v1/contacts", {"sort": sort}).json()["items"]
+        assert as_owner.emails({"sort": sort}) == [c["email"] for c in listed], sort
+
+
 def test_filters_apply(as_owner, owner):
     make_contact(owner, email="client@example.com", role="client")
     make_contact(owner, email="lead@example.com", role="lead")

@@ -163,6 +163,18 @@ def test_commas_win_over_semicolons_inside_quoted_cells(tmp_path):
     assert rows(tmp_path / "upload.csv", sniffed)[0] == (2, ["A", "x;y;z", "a@example.com"])
 
 
+def test_inch_marks_are_not_quotes(tmp_path):
+    text = 'Product,Size,Company\nMonitor 24",24,Dell\nTV 55" OLED,55,LG\nCable,1,"Acme, Inc."\n'
+    path = write(tmp_path, text)
+    sniffed = sniff(path)
+    assert sniffed.delimiter == ","
+    assert rows(path, sniffed) == [
+        (2, ['Monitor 24"', "24", "Dell"]),
+        (3, ['TV 55" OLED', "55", "LG"]),
+        (4, ["Cable", "1", "Acme, Inc."]),
+    ]
+
+
 def test_tabs_are_detected(tmp_path):
     sniffed = sniff(write(tmp_path, "Name\tEmail\tCity\nA, Jr.\ta@example.com\tX\n"))
     assert sniffed.delimiter == "\t"

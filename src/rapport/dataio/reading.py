@@ -157,18 +157,25 @@ def _detect_encoding(f, head: bytes) -> str:
 
 
 def _records_counts(text: str) -> list[dict[str, int]]:
-    """Per record of the text (quoted newlines kept inside), delimiters outside quotes."""
+    """Per record of the text (quoted newlines kept inside), delimiters outside quotes.
+
+    As in the csv module, a quote opens a quoted cell only at the start of a cell, so an
+    inch mark (`Monitor 24"`) is text; inside one, `""` is a quote, not its end.
+    """
     records: list[dict[str, int]] = []
     counts = dict.fromkeys(DELIMITERS, 0)
-    quoted = False
+    quoted = closed = False
     filled = False
-    prev = ""
+    prev = "\n"
     for ch in text:
+        if quoted:
+            if ch == '"':
+                quoted, closed = False, True
+            prev = ch
+            continue
         if ch == '"':
-            quoted = not quoted
+            quoted = closed or prev in counts or prev in "\r\n"
             filled = True
-        elif quoted:
-            pass
         elif ch in counts:
             counts[ch] += 1
             filled = True
@@ -182,6 +189,7 @@ def _records_counts(text: str) -> list[dict[str, int]]:
                 filled = False
         elif not ch.isspace():
             filled = True
+        closed = False
         prev = ch
     if filled:
         records.append(counts)

@@ -186,18 +186,19 @@ _EMAIL_WORDS = {
 }  # fmt: skip
 _PHONE_WORDS = {
     "phone", "telephone", "tel", "mobile", "cell", "cellphone", "gsm", "telefon", "telefonu",
-    "telefoon", "telefoonnummer", "mobiel", "mobielnummer", "komorka", "komorkowy", "phonenumber",
+    "telefoon", "telefoonnummer", "telefoonnr", "telnr", "mobiel", "mobielnummer", "komorka",
+    "komorkowy", "phonenumber",
 }  # fmt: skip
 # Any other word in a header keeps it from being an email or phone column: "Email Domain",
 # "E-mail Display Name", "Phone 1 - Type", "Business Fax", "Assistant's Phone".
 _NEUTRAL = {
     "address", "addresses", "adres", "adresse", "value", "number", "nr", "no", "numer",
-    "contact", "kontaktowy",
+    "nummer", "contact", "kontaktowy",
 }  # fmt: skip
 _LOCATIONS = {
     "work", "business", "home", "personal", "private", "office", "direct", "mobile", "cell",
     "gsm", "kom", "mobiel", "mobiele", "komorka", "komorkowy", "prywatny", "sluzbowy",
-    "firmowy", "domowy", "werk", "prive", "zakelijk", "thuis", "vast", "vaste",
+    "firmowy", "domowy", "stacjonarny", "werk", "prive", "zakelijk", "thuis", "vast", "vaste",
 }  # fmt: skip
 _SECONDARY = {
     "other", "secondary", "alternative", "alternate", "additional", "extra", "dodatkowy",

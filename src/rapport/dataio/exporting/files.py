@@ -8,6 +8,7 @@ import tempfile
 from collections.abc import Iterable, Iterator, Sequence
 
 from django.http import FileResponse, StreamingHttpResponse
+from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 
 from rapport.core.errors import Invalid
@@ -48,7 +49,8 @@ def stream_csv(header: Sequence[str], rows: Iterable[Sequence]) -> Iterator[byte
 
 
 def attachment(response, filename: str):
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    """A download named `filename` that no cache keeps (it holds people's data)."""
+    response["Content-Disposition"] = content_disposition_header(True, filename)
     response["Cache-Control"] = "no-store"
     return response
 

@@ -9,9 +9,7 @@ from rapport.customers.forms_lists import query_params
 from rapport.filters import PAGING_PARAMS
 
 # Parameters of the builder page itself, never part of a list's filter.
-BUILDER_PARAMS = frozenset(
-    {"list", "applied", "name", "description", "query", "include_inactive"}
-)
+BUILDER_PARAMS = frozenset({"list", "applied", "name", "description", "query", "include_inactive"})
 MAX_QUERY = 4000
 
 

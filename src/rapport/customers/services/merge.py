@@ -255,6 +255,18 @@ def _resolve(
     return values, sources
 
 
+def merge_defaults(records: list[models.Model], entity: str, custom_keys) -> dict[str, int]:
+    """{field: record id} a merge uses when nothing is picked (records: survivor first).
+
+    The merge page starts from these, so the UI and the API keep the same values.
+    """
+    fields = CONTACT_FIELDS if entity == "contact" else COMPANY_FIELDS
+    keys = [*fields.items(), *((f"{CUSTOM}{k}", f"{CUSTOM}{k}") for k in custom_keys)]
+    by_id = {r.pk: r for r in records}
+    _values, sources = _resolve(by_id, [r.pk for r in records], {}, keys)
+    return sources
+
+
 def _union(values, key=lambda v: v.lower()) -> list[str]:
     seen, result = set(), []
     for v in values:

@@ -101,3 +101,29 @@
     refresh(form);
   });
 })();
+
+/* duplicates and merge */
+(function () {
+  // Choosing another record to keep moves the highlight to its column and, in rows the
+  // user has not touched, picks that record's value when it has one.
+  var form = document.querySelector("form[data-merge]");
+  if (!form) return;
+  var touched = {};
+  form.addEventListener("change", function (event) {
+    var input = event.target;
+    if (input.name && input.name.indexOf("f_") === 0) { touched[input.name] = true; return; }
+    if (input.name !== "survivor") return;
+    var keep = input.value;
+    form.querySelectorAll("[data-record]").forEach(function (cell) {
+      cell.classList.toggle("is-survivor", cell.getAttribute("data-record") === keep);
+    });
+    form.querySelectorAll("tr.merge-differs").forEach(function (row) {
+      var radios = row.querySelectorAll("input[type=radio]");
+      if (!radios.length || touched[radios[0].name]) return;
+      var pick = null;
+      radios.forEach(function (r) { if (r.value === keep && !r.hasAttribute("data-empty")) pick = r; });
+      if (!pick) radios.forEach(function (r) { if (!pick && !r.hasAttribute("data-empty")) pick = r; });
+      if (pick) pick.checked = true;
+    });
+  });
+})();

@@ -82,7 +82,13 @@ def run_inside(members: int, contacts: int) -> None:
 # Issue 5's benches, one module each: `run(ws, member, contacts, emit)` emits rows with
 # table="data", work, ours, raw (the same work by raw SQL), unit ("rows/s", "ms", "MB"),
 # target (text such as ">= 20,000 rows/s") and queries (or None).
-DATA_BENCHES = ["bench.dataio_import", "bench.export", "bench.lists", "bench.search"]
+DATA_BENCHES = [
+    "bench.dataio_import",
+    "bench.export",
+    "bench.lists",
+    "bench.search",
+    "bench.duplicates",
+]
 
 
 def bench_data(contacts: int) -> None:

@@ -1,32 +1,30 @@
 """Match keys: when two contacts or two companies are probably the same one.
 
-Every reason to call records duplicates has an *exact key*, computed here in Python, and an
-SQL *candidate key* that an expression index serves, so that finding the keys two or more
-records share is a GROUP BY over an index, never a walk over the table in Python.
+Each reason to call records duplicates has an *exact key*, computed here in Python. The
+duplicates scan (`duplicates.py`) groups records by it, in SQL where the key is plain SQL
+(email, phone, domain) and, for names, in Python over runs of rows that share a coarser
+*candidate key* SQL can compute (the company; the first two folded characters of a company
+name), so memory holds one run at a time.
 
-- contact email: the address lowercased, from `email` and from every `other_emails` entry;
-  candidate: the same, `LOWER(email)`.
+- contact email: the address lowercased, from `email` and from every `other_emails` entry.
 - contact phone: digits only (spaces and `+ ( ) . / -` dropped), the last 9 of them;
-  numbers with fewer than 7 digits are not compared. Candidate: the same, in SQL.
+  numbers with fewer than 7 digits are not compared.
 - contact name: the company, and last and first name each folded: no accents
-  (Łódź → lodz), lowercase, letters and digits only. Candidate: company + folded initials.
-- company domain: the domain lowercased; candidate: the same, `LOWER(domain)`.
+  (Łódź → lodz), lowercase, letters and digits only.
+- company domain: the domain lowercased.
 - company name: the name folded, without punctuation, spaces and trailing legal forms
-  (Inc, Ltd, LLC, GmbH, B.V., sp. z o.o., S.A., ...). Candidate: its first two folded
-  characters.
+  (Inc, Ltd, LLC, GmbH, B.V., sp. z o.o., S.A., ...).
 
 The last 9 digits make "+48 601 234 567", "0048601234567" and "601-234-567" one number:
 a country prefix or a trunk 0 is ignored, at the price of pairing two numbers that differ
 only in their country prefix, which the person reviewing the pair sees at once.
 
-Names have a coarser candidate key because SQLite cannot fold the accents of a whole name
-in an index: it has no `unaccent` or `translate`, refuses more than about thirty nested
-`REPLACE` calls, and a per-character lookup over a whole name costs ~60 µs on every insert
-(measured at 1M contacts). Folded initials cost ~7 µs. The few rows sharing a candidate
-key are read and their exact keys, computed here, decide. Two records with the same exact
-key share a candidate key except for names beginning with punctuation or with a letter
-outside the folding table that SQLite's ASCII-only `LOWER` does not fold (Cyrillic capitals),
-and for company names whose core is one character ("X Ltd" and "X").
+Why names are folded in Python: SQLite cannot fold the accents of a whole name in SQL. It
+has no `unaccent` or `translate`, refuses more than about thirty nested `REPLACE` calls,
+and a per-character lookup over a whole name costs ~60 µs a row (measured at 1M
+contacts). Company names are grouped by a two-character candidate first, folded through a
+lookup table (`CompanyPrefix`); two names with the same exact key share it unless the name
+starts with punctuation, or its core is one character ("X Ltd" and "X").
 """
 
 import re

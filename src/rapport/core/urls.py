@@ -56,7 +56,6 @@ password_reset = [
 
 workspace = [
     path("", views.workspace_home, name="workspace_home"),
-    path("search/", views.search, name="search"),
     path("account/", views.account, name="account"),
     path("account/password/", views.PasswordChangeView.as_view(), name="account_password"),
     path("account/tokens/", views.tokens, name="account_tokens"),

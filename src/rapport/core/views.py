@@ -592,14 +592,3 @@ def api_not_found(request, rest: str = ""):
 
 def favicon(request):
     return HttpResponse(status=204)
-
-
-@workspace_view()
-def search(request):
-    query = "".join(ch for ch in request.GET.get("q") or "" if ch.isprintable()).strip()[:100]
-    results = (
-        selectors.search_shell(workspace=request.workspace, actor=request.membership, query=query)
-        if query
-        else []
-    )
-    return render(request, "core/search.html", {"query": query, "results": results})

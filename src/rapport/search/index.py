@@ -2,14 +2,118 @@
 
 `refresh` (re)indexes the given rows of one kind ("contact", "company", …) from the
 database; `forget` drops them. Both take ids, so a bulk import calls them once per batch.
+They run in the writer's transaction on purpose: the index is in the same database, so
+it commits and rolls back with the records and a search never sees a half-done write.
 """
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
+from itertools import islice
+
+from django.db import connection, transaction
+
+from rapport.search import registry
+from rapport.search.fold import key, words
+from rapport.search.models import Entry
+
+BATCH = 2_000
+
+
+def _batches(ids: Iterable[int], size: int = BATCH) -> Iterator[list[int]]:
+    it = iter(sorted({int(i) for i in ids}))
+    while chunk := list(islice(it, size)):
+        yield chunk
+
+
+def row_for(workspace_id: int, kind: str, doc: registry.Document) -> tuple:
+    """The index row of one document: the columns of `INSERT_SQL`, in order."""
+    title_words = words(*doc.words)
+    other = [w for w in words(*doc.other) if w not in title_words]
+    return (
+        workspace_id,
+        kind,
+        doc.object_id,
+        doc.title[:300],
+        doc.subtitle[:300],
+        key(title_words),
+        key(other),
+    )
+
+
+INSERT_SQL = (
+    "INSERT INTO search_entry "
+    "(workspace_id, kind, object_id, title, subtitle, title_key, body_key) "
+    "VALUES (%s, %s, %s, %s, %s, %s, %s)"
+)
+
+
+def _insert(rows: list[tuple]) -> None:
+    # Plain tuples through executemany: building a model instance per row cost more than
+    # the insert itself when a million rows are (re)indexed.
+    if rows:
+        with connection.cursor() as cursor:
+            cursor.executemany(INSERT_SQL, rows)
 
 
 def refresh(workspace_id: int, kind: str, ids: Iterable[int]) -> None:
-    """Index or re-index these rows (filled in by the search work in issue 5)."""
+    """Index or re-index these rows; ids whose record no longer exists are dropped."""
+    provider = registry.get(kind)
+    for chunk in _batches(ids):
+        docs = provider.documents(workspace_id=workspace_id, ids=chunk)
+        rows = [row_for(workspace_id, kind, doc) for doc in docs]
+        with transaction.atomic():
+            # Replaced rather than updated: a new id puts the record first among equally
+            # good matches (results are newest first within a tier of relevance).
+            Entry.objects.filter(workspace_id=workspace_id, kind=kind, object_id__in=chunk).delete()
+            _insert(rows)
 
 
 def forget(workspace_id: int, kind: str, ids: Iterable[int]) -> None:
-    """Remove these rows from the index (filled in by the search work in issue 5)."""
+    """Remove these rows from the index."""
+    registry.get(kind)  # an unknown kind is a programming error, said loudly
+    for chunk in _batches(ids):
+        Entry.objects.filter(workspace_id=workspace_id, kind=kind, object_id__in=chunk).delete()
+
+
+def reindex(
+    *,
+    workspace_id: int,
+    kinds: Iterable[str] | None = None,
+    progress: Callable[[str, int], None] | None = None,
+    batch_size: int = 5_000,
+) -> dict[str, int]:
+    """Rebuild the index of a workspace from its records, kind by kind, in batches of
+    ids, one transaction each, so memory stays flat at any size and search keeps
+    answering meanwhile (each batch replaces its own range of ids). Returns the number
+    of rows indexed per kind."""
+    counts: dict[str, int] = {}
+    for kind, provider in registry.indexed().items():
+        if kinds is not None and kind not in kinds:
+            continue
+        entries = Entry.objects.filter(workspace_id=workspace_id, kind=kind)
+        done = last = 0
+        while True:
+            ids = provider.ids(workspace_id=workspace_id).filter(pk__gt=last).order_by("pk")
+            chunk = list(ids[:batch_size])
+            if not chunk:
+                break
+            docs = provider.documents(workspace_id=workspace_id, ids=chunk)
+            rows = [row_for(workspace_id, kind, d) for d in docs]
+            with transaction.atomic():
+                entries.filter(object_id__gt=last, object_id__lte=chunk[-1]).delete()
+                _insert(rows)
+            last = chunk[-1]
+            done += len(chunk)
+            if progress:
+                progress(kind, done)
+        entries.filter(object_id__gt=last).delete()  # records deleted since the last build
+        counts[kind] = done
+    _optimize()
+    return counts
+
+
+def _optimize() -> None:
+    """After a rebuild, merge the FTS5 segments (SQLite) so queries read fewer b-trees."""
+    if connection.vendor != "sqlite" or connection.in_atomic_block:
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("INSERT INTO search_fts(search_fts) VALUES ('optimize')")

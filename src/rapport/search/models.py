@@ -1,1 +1,41 @@
-"""search models."""
+"""The search index: one row per searchable record, in the same database as the records.
+
+Rows are built by the kind's provider (`rapport.search.registry`) from the records and
+replaced whenever a writer calls `rapport.search.index.refresh`. They hold what a result
+shows (title, subtitle) and what a query matches: the folded words of the title and of
+everything else, each word between spaces (see `rapport.search.fold.key`).
+
+The full-text structures live beside the table and are created by the migration for the
+database in use: on SQLite an FTS5 `trigram` table (`search_fts`) kept in step by
+triggers on this table; on PostgreSQL a GIN trigram index (pg_trgm) on the two keys.
+Who may see a row is never stored here: it is asked of the records themselves at query
+time (see `selectors.search`), so sharing a contact or joining a team shows at once.
+"""
+
+from django.db import models
+
+from rapport.core.models import WorkspaceModel
+
+
+class Entry(WorkspaceModel):
+    kind = models.CharField(max_length=24)
+    object_id = models.BigIntegerField()
+    title = models.CharField(max_length=300)
+    subtitle = models.CharField(max_length=300, blank=True, default="")
+    title_key = models.TextField()
+    body_key = models.TextField(blank=True, default="")
+
+    class Meta:
+        verbose_name_plural = "entries"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["workspace", "kind", "object_id"], name="search_entry_object"
+            )
+        ]
+        indexes = [
+            # Newest first within a tier of relevance: the scan a query stops early in.
+            models.Index(fields=["workspace", "-id"], name="search_entry_ws_recent"),
+        ]
+
+    def __str__(self):
+        return f"{self.kind} {self.object_id}: {self.title}"

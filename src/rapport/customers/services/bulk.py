@@ -13,6 +13,7 @@ from rapport.customers.models import Company, CompanyLabel, Contact, ContactLabe
 from rapport.customers.selectors import company_visible, contact_visible
 from rapport.customers.services import _common as c
 from rapport.customers.services.contacts import may_manage
+from rapport.search import index as search_index
 
 MAX_BULK = 1000
 CONTACT_ACTIONS = ("add_label", "remove_label", "share", "set_owner", "delete")
@@ -143,6 +144,7 @@ def contact_bulk(
                 primary_contact=None
             )
             Contact.objects.filter(pk__in=pks).delete()
+            search_index.forget(workspace.pk, "contact", pks)
             return BulkResult(changed=len(allowed), skipped=skipped)
         Contact.objects.filter(pk__in=[r.pk for r in allowed]).update(
             version=F("version") + 1, updated_at=timezone.now()
@@ -179,6 +181,7 @@ def company_bulk(
             ]
             _activities(workspace, actor, "company.deleted", allowed, "company", {})
             Company.objects.filter(pk__in=[r.pk for r in allowed]).delete()
+            search_index.forget(workspace.pk, "company", [r.pk for r in allowed])
             return BulkResult(changed=len(allowed), skipped=len(ids) - len(allowed))
         if action == "set_owner":
             if not actor.is_admin:

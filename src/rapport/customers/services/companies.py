@@ -14,6 +14,7 @@ from rapport.customers.selectors import company_visible, contact_visible
 from rapport.customers.services import _common as c
 from rapport.customers.services.contacts import may_manage
 from rapport.customfields.validation import validate_custom
+from rapport.search import index as search_index
 
 TEXT_FIELDS = {
     "street": 200,
@@ -144,6 +145,7 @@ def company_create(*, workspace: Workspace, actor: Membership, data: dict) -> Co
         company.save()
         changes: dict = {}
         _set_labels(workspace, company, values, changes)
+        search_index.refresh(workspace.pk, "company", [company.pk])
         record_activity(
             workspace=workspace,
             actor=actor,
@@ -200,6 +202,7 @@ def company_update(
         company.version = F("version") + 1
         company.save(update_fields=[*fields, "version", "updated_at"])
         company.refresh_from_db(fields=["version", "updated_at"])
+        search_index.refresh(workspace.pk, "company", [company.pk])
         record_activity(
             workspace=workspace,
             actor=actor,
@@ -259,6 +262,7 @@ def company_delete(
                 )
             deleted = len(doomed)
             Contact.objects.filter(pk__in=[x.pk for x in doomed]).delete()
+            search_index.forget(workspace.pk, "contact", [x.pk for x in doomed])
         record_activity(
             workspace=workspace,
             actor=actor,
@@ -268,4 +272,5 @@ def company_delete(
             changes={"contacts": [count, on_contacts]} if count else None,
         )
         company.delete()  # remaining contacts are detached by SET_NULL
+        search_index.forget(workspace.pk, "company", [company_id])
     return deleted

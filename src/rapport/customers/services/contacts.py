@@ -14,6 +14,7 @@ from rapport.customers.models import Company, Contact, ContactLabel, ContactTeam
 from rapport.customers.selectors import contact_visible
 from rapport.customers.services import _common as c
 from rapport.customfields.validation import validate_custom
+from rapport.search import index as search_index
 
 TEXT_FIELDS = {"first_name": 100, "last_name": 100, "job_title": 120}
 
@@ -197,6 +198,7 @@ def contact_create(*, workspace: Workspace, actor: Membership, data: dict) -> Co
         contact.save()
         changes: dict = {}
         _set_links(workspace, contact, values, changes)
+        search_index.refresh(workspace.pk, "contact", [contact.pk])
         record_activity(
             workspace=workspace,
             actor=actor,
@@ -233,6 +235,7 @@ def contact_update(
         contact.version = F("version") + 1
         contact.save(update_fields=[*fields, "version", "updated_at"])
         contact.refresh_from_db(fields=["version", "updated_at"])
+        search_index.refresh(workspace.pk, "contact", [contact.pk])
         verb = "contact.updated"
         if set(changes) <= {"owner"}:
             verb = "contact.owner_changed"
@@ -319,3 +322,4 @@ def contact_delete(*, workspace: Workspace, actor: Membership, contact_id: int) 
             primary_contact=None
         )
         contact.delete()
+        search_index.forget(workspace.pk, "contact", [contact_id])

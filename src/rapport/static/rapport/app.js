@@ -127,3 +127,89 @@
     });
   });
 })();
+
+/* search */
+// The top bar's search box is a combobox: htmx fetches the suggestions as the user types;
+// here the arrow keys move through them, Enter opens the chosen one (or, with none chosen,
+// submits to the full results page), Escape and a click elsewhere close the list.
+(function () {
+  "use strict";
+  var input = document.getElementById("global-search");
+  if (!input) return;
+  var form = input.form;
+
+  function list() { return document.getElementById("search-suggestions"); }
+  function options() {
+    var l = list();
+    return l ? Array.prototype.slice.call(l.querySelectorAll('[role="option"]')) : [];
+  }
+  function current() {
+    var id = input.getAttribute("aria-activedescendant");
+    return id ? document.getElementById(id) : null;
+  }
+  function choose(option) {
+    options().forEach(function (o) { o.setAttribute("aria-selected", o === option ? "true" : "false"); });
+    if (option) {
+      input.setAttribute("aria-activedescendant", option.id);
+      option.scrollIntoView({ block: "nearest" });
+    } else {
+      input.removeAttribute("aria-activedescendant");
+    }
+  }
+  function open(yes) {
+    var l = list();
+    var show = yes && l && l.children.length > 0;
+    if (l) l.hidden = !show;
+    input.setAttribute("aria-expanded", show ? "true" : "false");
+    if (!show) choose(null);
+  }
+
+  document.body.addEventListener("htmx:afterSwap", function (event) {
+    var l = list();
+    if (!l || event.detail.elt !== input) return;
+    choose(null);
+    open(document.activeElement === input && input.value.trim() !== "");
+    var status = document.getElementById("search-status");
+    if (status) status.textContent = l.getAttribute("data-status") || "";
+  });
+
+  input.addEventListener("keydown", function (event) {
+    var all = options();
+    var at = all.indexOf(current());
+    if (event.key === "ArrowDown" || event.key === "ArrowUp") {
+      if (!all.length) return;
+      event.preventDefault();
+      open(true);
+      var step = event.key === "ArrowDown" ? 1 : -1;
+      choose(all[(at + step + all.length + (at < 0 && step < 0 ? 1 : 0)) % all.length]);
+    } else if (event.key === "Enter") {
+      var chosen = current();
+      if (chosen && !list().hidden) {
+        event.preventDefault();
+        window.location.assign(chosen.getAttribute("data-href"));
+      }
+    } else if (event.key === "Escape") {
+      if (list() && !list().hidden) {
+        event.preventDefault();
+        event.stopPropagation();
+        open(false);
+      } else if (input.value) {
+        input.value = "";
+      } else {
+        input.blur();
+      }
+    }
+  });
+
+  input.addEventListener("focus", function () {
+    if (input.value.trim() && options().length) open(true);
+  });
+  document.addEventListener("click", function (event) {
+    if (!form.contains(event.target)) open(false);
+  });
+  // A pointer over an option selects it, so Enter and the highlight agree.
+  form.addEventListener("mousemove", function (event) {
+    var option = event.target.closest && event.target.closest('[role="option"]');
+    if (option && option !== current()) choose(option);
+  });
+})();

@@ -1,0 +1,254 @@
+"""Search: what the actor may see that matches the query, best first, in a bounded number
+of queries whatever the size of the workspace.
+
+Relevance comes in tiers. Each tier is one query that walks its matches newest first and
+stops at the limit, and runs only while the tiers before it have not filled the limit:
+
+1. `word`    every term is a whole word of the title      ("jan" finds Jan Smit)
+2. `title`   every term starts a word of the title        ("jan" finds Jana, Jansen)
+3. `prefix`  every term starts a word of any field        ("ada.kow" finds the email)
+4. `inside`  every term is inside some word               ("345 678" in a phone number)
+5. `near`    every term is about one typo from a word     ("lovelase" finds Lovelace)
+
+Visibility is part of each query: the kind's provider gives a filter on index rows (for
+contacts, an EXISTS on the contact behind the row with the one visibility rule), so a
+member who sees 1% of a million contacts gets a LIMIT-bounded walk in SQL, never the
+first N matches filtered afterwards. Live providers (people, teams, pages) add their hits
+on the same scale of tiers.
+"""
+
+from dataclasses import dataclass
+
+from django.db import connection
+from django.db.models import Q
+
+from rapport.core.models import Membership, Workspace
+from rapport.search import registry
+from rapport.search.fold import fold, looks_like_phone, phone_digits
+from rapport.search.models import Entry
+from rapport.search.registry import HIDDEN, Hit
+
+MIN_CHARS = 2
+MAX_CHARS = 100
+MAX_TERMS = 5
+MAX_TERM = 40
+DEFAULT_LIMIT = 20
+MAX_LIMIT = 50
+TIERS = ("word", "title", "prefix", "inside", "near")
+# Where index tiers sit among the live providers' ranks (0 whole word, 1 word start,
+# 2 inside a word), so that a team called "Jansen" sorts among the Jansen contacts.
+RANK = {"word": 0, "title": 1, "prefix": 1.5, "inside": 2, "near": 3}
+# Typo tolerance needs a term long enough that part of it still pins the word down.
+NEAR_MIN = 5
+# Digits match on their last few (see `_sqlite_pattern`).
+DIGITS_TAIL = 5
+
+
+@dataclass(frozen=True)
+class Query:
+    terms: list[str]  # folded, as the index stores words
+    raw: list[str]  # lowercased as typed, for live providers that match in SQL
+
+
+def parse_query(text: str | None) -> Query | None:
+    """The terms of a query, or None when there is not enough to search for. A query
+    that looks like a phone number becomes its digits (see `fold.phone_digits`)."""
+    text = "".join(ch for ch in (text or "")[: MAX_CHARS * 4] if ch.isprintable())[:MAX_CHARS]
+    if looks_like_phone(text):
+        digits = phone_digits(text)[:MAX_TERM]
+        return Query([digits], [text.strip().lower()]) if len(digits) >= MIN_CHARS else None
+    terms = list(dict.fromkeys(t[:MAX_TERM] for t in fold(text).split()))[:MAX_TERMS]
+    if not any(len(t) >= MIN_CHARS for t in terms):
+        return None
+    raw = list(dict.fromkeys(text.lower().split()))[:MAX_TERMS]
+    return Query(terms, raw)
+
+
+def search(
+    *, workspace: Workspace, actor: Membership, query: str | None, limit: int = DEFAULT_LIMIT
+) -> list[Hit]:
+    """Up to `limit` hits the actor may see, best first; [] for a query too short."""
+    parsed = parse_query(query)
+    if parsed is None:
+        return []
+    limit = max(1, min(limit, MAX_LIMIT))
+    indexed = registry.indexed()
+    ranked: list[tuple[float, Hit]] = []
+    scope = _scope(workspace, actor, indexed)
+    if scope is not None:
+        tier_sql = _postgres_tier if connection.vendor == "postgresql" else _sqlite_tier
+        seen: list[int] = []
+        for tier in TIERS:
+            if len(seen) >= limit:
+                break
+            statement = tier_sql(tier, parsed.terms, scope, seen, limit - len(seen))
+            if statement is None:
+                continue
+            with connection.cursor() as cursor:
+                cursor.execute(*statement)
+                rows = cursor.fetchall()
+            for pk, kind, object_id, title, subtitle in rows:
+                seen.append(pk)
+                provider = indexed[kind]
+                url = provider.url(slug=workspace.slug, object_id=object_id)
+                hit = Hit(kind, object_id, title, subtitle, url, str(provider.label))
+                ranked.append((RANK[tier], hit))
+    for provider in registry.live().values():
+        ranked.extend(
+            provider.search(
+                workspace=workspace, actor=actor, terms=parsed.terms, raw=parsed.raw, limit=limit
+            )
+        )
+    ranked.sort(key=lambda pair: pair[0])  # stable: newest first within a tier stays so
+    return [hit for _rank, hit in ranked[:limit]]
+
+
+def _scope(workspace: Workspace, actor: Membership, indexed: dict) -> tuple[str, list] | None:
+    """The WHERE clause (on `search_entry`) of what the actor may see, kind by kind, as
+    SQL compiled once per search; None when the actor may see no kind at all."""
+    free, restricted, shown = [], Q(), 0
+    for kind, provider in indexed.items():
+        rule = provider.visible(actor=actor)
+        if rule is HIDDEN:
+            continue
+        shown += 1
+        if rule is None:
+            free.append(kind)
+        else:
+            restricted |= Q(kind=kind) & rule
+    if not shown:
+        return None
+    rule = Q() if len(free) == len(indexed) else Q(kind__in=free) | restricted
+    qs = Entry.objects.filter(workspace_id=workspace.pk).filter(rule)
+    return qs.query.get_compiler(using=qs.db).compile(qs.query.where)
+
+
+COLUMNS = (
+    "search_entry.id, search_entry.kind, search_entry.object_id, "
+    "search_entry.title, search_entry.subtitle"
+)
+
+
+def _not_seen(seen: list[int]) -> tuple[str, list]:
+    if not seen:
+        return "", []
+    return f" AND search_entry.id NOT IN ({', '.join(['%s'] * len(seen))})", list(seen)
+
+
+# --- SQLite: FTS5 trigram ----------------------------------------------------------------
+
+
+def _phrase(text: str) -> str:
+    """An FTS5 string: quotes, `*`, `^`, `-`, NEAR, AND… inside it are plain characters."""
+    return '"' + text.replace('"', '""') + '"'
+
+
+def _pattern(tier: str, term: str) -> str:
+    """The substring of the stored key that the term must be in this tier (the stored
+    words have a space on each side, so " lov" is "a word starting with lov")."""
+    if tier == "word":
+        return f" {term} "
+    if tier in ("title", "prefix") or len(term) < 3:
+        return f" {term}"
+    return term
+
+
+def _halves(term: str) -> tuple[str, str]:
+    """Two pieces of a term of which one typo leaves at least one intact: the start of
+    the word and the end of the term, one character apart so that two swapped letters
+    cannot break both (from six characters on)."""
+    head = (len(term) - 1) // 2
+    return term[:head], term[head + 1 :] if len(term) >= 6 else term[head:]
+
+
+def _sqlite_tier(tier: str, terms: list[str], scope, seen: list[int], limit: int):
+    """The tier as an FTS5 MATCH that drives the query (CROSS JOIN fixes SQLite's join
+    order) walked by rowid, newest first, so SQLite stops at the LIMIT instead of sorting
+    every match. The trigram tokenizer finds any substring of three characters or more;
+    shorter ones, and the parts of a term left out of the MATCH, are checked by `instr`
+    on the few rows the MATCH lets through."""
+    title_only = tier in ("word", "title")
+    column = "search_entry.title_key" if title_only else _BOTH
+    phrases: list[str] = []
+    checks: list[tuple[str, str]] = []
+    for term in terms:
+        if tier == "near" and len(term) >= NEAR_MIN:
+            head, tail = _halves(term)
+            phrases.append(f"({_phrase(' ' + head)} OR {_phrase(tail)})")
+            checks.append((f"rapport_near({column}, %s)", term))
+            continue
+        pattern = _pattern("prefix" if tier == "near" else tier, term)
+        if term.isdigit() and len(term) > DIGITS_TAIL:
+            # Phone numbers share their first digits (country and area codes), whose
+            # trigrams are in nearly every row: match the rarer last digits, check the rest.
+            phrases.append(_phrase(pattern[-DIGITS_TAIL:]))
+            checks.append((f"instr({column}, %s) > 0", pattern))
+        elif len(pattern) >= 3:
+            phrases.append(_phrase(pattern))
+        else:
+            checks.append((f"instr({column}, %s) > 0", pattern))
+    if not phrases:
+        return None
+    match = " AND ".join(phrases)
+    if title_only:
+        match = f"title_key : ({match})"
+    scope_sql, scope_params = scope
+    skip_sql, skip_params = _not_seen(seen)
+    check_sql = "".join(f" AND {sql}" for sql, _value in checks)
+    sql = (
+        f"SELECT {COLUMNS} FROM search_fts CROSS JOIN search_entry "
+        "ON search_entry.id = search_fts.rowid "
+        f"WHERE search_fts MATCH %s{check_sql}{skip_sql} AND {scope_sql} "
+        "ORDER BY search_fts.rowid DESC LIMIT %s"
+    )
+    params = [match, *(value for _sql, value in checks), *skip_params, *scope_params, limit]
+    return sql, params
+
+
+_BOTH = "(search_entry.title_key || search_entry.body_key)"
+
+
+# --- PostgreSQL: pg_trgm -----------------------------------------------------------------
+
+
+def _like(text: str) -> str:
+    return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+def _postgres_tier(tier: str, terms: list[str], scope, seen: list[int], limit: int):
+    """The tier as LIKE patterns (or, for typos, pg_trgm's word-similarity operator) that
+    the GIN trigram index answers with a bitmap of candidate rows.
+
+    No ORDER BY, on purpose: a bitmap scan hands rows over in table order, so without a
+    sort PostgreSQL stops reading at the LIMIT; sorting by recency would first fetch and
+    check every match (16,000 rows for a common surname at a million contacts, most of
+    them invisible to a member). Within a tier PostgreSQL therefore lists matches in
+    table order, where SQLite lists the newest first."""
+    conditions: list[str] = []
+    params: list = []
+    if tier == "near":
+        terms = [t for t in terms if len(t) >= 3]
+        if not terms:
+            return None
+        for term in terms:
+            # `<%`: the term is similar to some word (or word start) of the key.
+            conditions.append("(%s <%% search_entry.title_key OR %s <%% search_entry.body_key)")
+            params += [term, term]
+    else:
+        for term in terms:
+            pattern = _like(_pattern(tier, term))
+            if tier in ("word", "title"):
+                conditions.append("search_entry.title_key LIKE %s")
+                params.append(pattern)
+            else:
+                conditions.append(
+                    "(search_entry.title_key LIKE %s OR search_entry.body_key LIKE %s)"
+                )
+                params += [pattern, pattern]
+    scope_sql, scope_params = scope
+    skip_sql, skip_params = _not_seen(seen)
+    sql = (
+        f"SELECT {COLUMNS} FROM search_entry WHERE {' AND '.join(conditions)}{skip_sql} "
+        f"AND {scope_sql} LIMIT %s"
+    )
+    return sql, [*params, *skip_params, *scope_params, limit]

@@ -55,7 +55,8 @@ def text(errors: Errors, data: dict, name: str, max_length: int) -> str | None:
     if len(value) > max_length:
         errors.add(name, _("Use at most %(n)d characters.") % {"n": max_length})
         return None
-    if any(unicodedata.category(ch) == "Cc" for ch in value):
+    # isprintable() is False for every control character: most text skips the slow scan.
+    if not value.isprintable() and any(unicodedata.category(ch) == "Cc" for ch in value):
         errors.add(name, _("Remove the control characters."))
         return None
     return value

@@ -9,6 +9,7 @@ take: "yes" for true, option labels for option values, "a ::: b" for a list.
 
 from __future__ import annotations
 
+import functools
 import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
@@ -32,9 +33,11 @@ TRUE_WORDS = {"1", "true", "yes", "y", "x", "tak", "ja", "prawda", "waar", "acti
 FALSE_WORDS = {"0", "false", "no", "n", "nie", "nee", "fałsz", "onwaar", "inactive", "nieaktywny"}
 
 
+@functools.lru_cache(maxsize=65_536)
 def fold(text: str) -> str:
     """The case-insensitive key of a name, the same on SQLite and PostgreSQL (whose LOWER()
-    differ beyond ASCII), so matching happens here rather than in SQL."""
+    differ beyond ASCII), so matching happens here rather than in SQL. Cached: the names
+    of companies and labels repeat down a file."""
     return unicodedata.normalize("NFC", " ".join(text.split())).casefold()
 
 
@@ -116,6 +119,8 @@ class Context:
     category_names: dict[int, str] = field(default_factory=dict)
     teams: list[Team] = field(default_factory=list)
     make_record: Any = None  # cells -> raw record, the mapping compiled once
+    choices: dict[str, dict[str, str]] = field(default_factory=dict)  # key -> fold -> value
+    required: bool = False  # whether any custom field is required
 
     @classmethod
     def load(cls, *, workspace, actor, entity, mapping, headers, options: Options) -> Context:
@@ -130,6 +135,8 @@ class Context:
             defs=defs,
             make_record=mapping_rules.record_maker(mapping, entity),
         )
+        ctx.choices = {d.key: _choices(d) for d in defs if d.type in CHOICES}
+        ctx.required = any(d.required for d in defs)
         ctx.labels_of = {t.key: str(t.label) for t in mapping_rules.targets(entity, defs)} | {
             "custom": _("Custom fields")
         }
@@ -289,7 +296,7 @@ class Context:
         """The given custom values, each checked by `validate_custom` (not yet whether a
         required field is missing: that depends on whether the row creates or updates)."""
         given = {d.key: d for d in self.defs if d.key in raw}
-        values = {key: _as_input(d, raw[key]) for key, d in given.items()}
+        values = {key: _as_input(d, raw[key], self.choices.get(key)) for key, d in given.items()}
         try:
             return validate_custom(
                 workspace=self.workspace,
@@ -306,6 +313,8 @@ class Context:
         on update, the given values merged into the record's current ones (as a PATCH)."""
         if current is not None and not row.custom:
             return []
+        if current is None and not self.required:
+            return []  # each value was checked on its own: nothing more to find
         try:
             row.custom = validate_custom(
                 workspace=self.workspace,
@@ -329,21 +338,29 @@ def _flag(raw: str) -> Any:
     return raw  # refused by the service's check with its own message
 
 
-def _as_input(d: FieldDef, raw: str) -> Any:
-    """A cell as the value `validate_custom` expects: option labels become option values
-    and a checkbox cell becomes a list ("a ::: b", "a; b" or "a, b")."""
-    if d.type not in (FieldType.RADIO, FieldType.DROPDOWN, FieldType.CHECKBOX):
-        return raw
-    by_label = {}
+CHOICES = (FieldType.RADIO, FieldType.DROPDOWN, FieldType.CHECKBOX)
+
+
+def _choices(d: FieldDef) -> dict[str, str]:
+    """An option field's values by their folded label or value."""
+    by_label: dict[str, str] = {}
     for value, label in d.options:
         by_label.setdefault(fold(label), value)
         by_label.setdefault(fold(value), value)
+    return by_label
+
+
+def _as_input(d: FieldDef, raw: str, choices: dict[str, str] | None) -> Any:
+    """A cell as the value `validate_custom` expects: option labels become option values
+    and a checkbox cell becomes a list ("a ::: b", "a; b" or "a, b")."""
+    if choices is None:
+        return raw
     if d.type == FieldType.CHECKBOX:
         parts = mapping_rules.split_list(raw)
         if len(parts) == 1:
             parts = [p.strip() for p in parts[0].split(",") if p.strip()]
-        return [by_label.get(fold(p), p) for p in parts]
-    return by_label.get(fold(raw), raw)
+        return [choices.get(fold(p), p) for p in parts]
+    return choices.get(fold(raw), raw)
 
 
 def company_stub(pk: int | None, name: str) -> Company | None:

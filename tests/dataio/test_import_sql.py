@@ -1,0 +1,51 @@
+"""The import's multi-row INSERT: ids back in row order, statements of a few fixed sizes."""
+
+import pytest
+
+from rapport.core.models import Category
+from rapport.customers.models import Contact
+from rapport.dataio.importing import sql
+from rapport.dataio.importing.writers import CONTACT_COLUMNS
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.mark.parametrize("rows", [1, 5, 1931, 2000])
+def test_chunks_are_fixed_sizes_that_add_up(rows):
+    fields = [Contact._meta.get_field(name) for name in CONTACT_COLUMNS]
+
+    sizes = sql._chunks(fields, rows)
+
+    assert sum(sizes) == rows
+    assert set(sizes) <= set(sql.SIZES)
+
+
+def test_insert_returns_the_new_ids_in_row_order(workspace):
+    rows = [(workspace.pk, "labels", f"L{i}", "#64748b", i, False, "") for i in range(1931)]
+    names = ("workspace", "kind", "name", "color", "position", "locked", "system_key")
+
+    ids = sql.insert(Category, names, rows, returning=True)
+
+    assert len(ids) == 1931
+    assert dict(Category.objects.filter(pk__in=ids).values_list("pk", "name")) == {
+        pk: f"L{i}" for i, pk in enumerate(ids)
+    }
+
+
+def test_json_and_datetimes_are_stored_as_the_orm_reads_them(workspace):
+    from django.utils import timezone
+
+    now = timezone.now()
+    values = {name: None for name in CONTACT_COLUMNS}
+    values.update(
+        workspace=workspace.pk, first_name="Ada", last_name="", email="", phone="",
+        other_emails=["a@x.test"], other_phones=[], job_title="", role="lead",
+        visibility="private", is_active=True, is_test=False, custom={"n": 1}, version=1,
+        created_at=now, updated_at=now,
+    )  # fmt: skip
+
+    (pk,) = sql.insert(Contact, CONTACT_COLUMNS, [tuple(values.values())], returning=True)
+
+    ada = Contact.objects.get(pk=pk)
+    assert (ada.other_emails, ada.other_phones, ada.custom) == (["a@x.test"], [], {"n": 1})
+    assert ada.created_at == now

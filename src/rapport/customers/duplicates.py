@@ -252,6 +252,9 @@ def duplicates_scan(*, workspace: Workspace, entity: str) -> DuplicateScan:
     model = Contact if entity == "contact" else Company
     records = model.objects.filter(workspace=workspace).count()
     with transaction.atomic():
+        # Two scans finishing at once take turns: the second then replaces the first's
+        # groups instead of adding its own beside them.
+        DuplicateScan.objects.select_for_update().filter(pk=scan.pk).first()
         groups = _write(workspace, entity, found)
         DuplicateScan.objects.filter(pk=scan.pk).update(
             finished_at=timezone.now(),

@@ -33,6 +33,7 @@ from rapport.customers.models import (
     Visibility,
 )
 from rapport.customfields.models import CustomField, CustomOption, CustomSection, FieldType
+from rapport.search import index as search_index
 
 PASSWORD = "bench-password-1"
 BATCH = 5_000
@@ -164,6 +165,7 @@ def seed_bench(
             done += size
             if progress:
                 progress(done)
+    search_index.reindex(workspace_id=workspace.pk)  # findable like any imported rows
     _analyze()
     return SeedResult(
         workspace=workspace,

@@ -40,6 +40,14 @@ TIERS = ("word", "title", "prefix", "inside", "near")
 RANK = {"word": 0, "title": 1, "prefix": 1.5, "inside": 2, "near": 3}
 # Typo tolerance needs a term long enough that part of it still pins the word down.
 NEAR_MIN = 5
+
+
+def _fuzzy(term: str) -> bool:
+    """Whether a term gets typo tolerance: a word of some length, not a number (a phone
+    or an order number one digit off is another one)."""
+    return len(term) >= NEAR_MIN and not any(ch.isdigit() for ch in term)
+
+
 # Digits match on their last few (see `_sqlite_pattern`).
 DIGITS_TAIL = 5
 
@@ -167,12 +175,14 @@ def _sqlite_tier(tier: str, terms: list[str], scope, seen: list[int], limit: int
     every match. The trigram tokenizer finds any substring of three characters or more;
     shorter ones, and the parts of a term left out of the MATCH, are checked by `instr`
     on the few rows the MATCH lets through."""
+    if tier == "near" and not any(_fuzzy(t) for t in terms):
+        return None  # the prefix tier has already answered exactly this
     title_only = tier in ("word", "title")
     column = "search_entry.title_key" if title_only else _BOTH
     phrases: list[str] = []
     checks: list[tuple[str, str]] = []
     for term in terms:
-        if tier == "near" and len(term) >= NEAR_MIN:
+        if tier == "near" and _fuzzy(term):
             head, tail = _halves(term)
             phrases.append(f"({_phrase(' ' + head)} OR {_phrase(tail)})")
             checks.append((f"rapport_near({column}, %s)", term))
@@ -226,18 +236,15 @@ def _postgres_tier(tier: str, terms: list[str], scope, seen: list[int], limit: i
     table order, where SQLite lists the newest first."""
     conditions: list[str] = []
     params: list = []
-    if tier == "near":
-        terms = [t for t in terms if len(t) >= 3]
-        if not terms:
-            return None
-        for term in terms:
+    for term in terms:
+        if tier == "near" and _fuzzy(term):
             # `<%`: the term is similar to some word (or word start) of the key.
             conditions.append("(%s <%% search_entry.title_key OR %s <%% search_entry.body_key)")
             params += [term, term]
-    else:
-        for term in terms:
-            pattern = _like(_pattern(tier, term))
-            if tier in ("word", "title"):
+        else:
+            tier_of_term = "prefix" if tier == "near" else tier
+            pattern = _like(_pattern(tier_of_term, term))
+            if tier_of_term in ("word", "title"):
                 conditions.append("search_entry.title_key LIKE %s")
                 params.append(pattern)
             else:
@@ -245,6 +252,8 @@ def _postgres_tier(tier: str, terms: list[str], scope, seen: list[int], limit: i
                     "(search_entry.title_key LIKE %s OR search_entry.body_key LIKE %s)"
                 )
                 params += [pattern, pattern]
+    if tier == "near" and not any(_fuzzy(t) for t in terms):
+        return None  # the prefix tier has already answered exactly this
     scope_sql, scope_params = scope
     skip_sql, skip_params = _not_seen(seen)
     sql = (

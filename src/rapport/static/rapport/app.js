@@ -166,7 +166,8 @@
 
   document.body.addEventListener("htmx:afterSwap", function (event) {
     var l = list();
-    if (!l || event.detail.elt !== input) return;
+    var request = event.detail.requestConfig;
+    if (!l || !request || request.elt !== input) return;
     choose(null);
     open(document.activeElement === input && input.value.trim() !== "");
     var status = document.getElementById("search-status");

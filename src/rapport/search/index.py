@@ -116,4 +116,5 @@ def _optimize() -> None:
     if connection.vendor != "sqlite" or connection.in_atomic_block:
         return
     with connection.cursor() as cursor:
-        cursor.execute("INSERT INTO search_fts(search_fts) VALUES ('optimize')")
+        for table in ("search_fts", "search_title_fts"):
+            cursor.execute(f"INSERT INTO {table}({table}) VALUES ('optimize')")

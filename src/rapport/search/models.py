@@ -5,9 +5,10 @@ replaced whenever a writer calls `rapport.search.index.refresh`. They hold what 
 shows (title, subtitle) and what a query matches: the folded words of the title and of
 everything else, each word between spaces (see `rapport.search.fold.key`).
 
-The full-text structures live beside the table and are created by the migration for the
-database in use: on SQLite an FTS5 `trigram` table (`search_fts`) kept in step by
-triggers on this table; on PostgreSQL a GIN trigram index (pg_trgm) on the two keys.
+The full-text structures live beside the table and are created by the migrations for
+the database in use: on SQLite FTS5 `trigram` tables (`search_fts` over both keys,
+`search_title_fts` over titles) kept in step by triggers on this table; on PostgreSQL
+a GIN trigram index (pg_trgm) on the two keys.
 Who may see a row is never stored here: it is asked of the records themselves at query
 time (see `selectors.search`), so sharing a contact or joining a team shows at once.
 """

@@ -200,16 +200,17 @@ def _sqlite_tier(tier: str, terms: list[str], scope, seen: list[int], limit: int
     if not phrases:
         return None
     match = " AND ".join(phrases)
-    if title_only:
-        match = f"title_key : ({match})"
+    # Titles have an FTS table of their own: a column filter on the shared one would
+    # still walk every row whose email holds the word.
+    fts = "search_title_fts" if title_only else "search_fts"
     scope_sql, scope_params = scope
     skip_sql, skip_params = _not_seen(seen)
     check_sql = "".join(f" AND {sql}" for sql, _value in checks)
     sql = (
-        f"SELECT {COLUMNS} FROM search_fts CROSS JOIN search_entry "
-        "ON search_entry.id = search_fts.rowid "
-        f"WHERE search_fts MATCH %s{check_sql}{skip_sql} AND {scope_sql} "
-        "ORDER BY search_fts.rowid DESC LIMIT %s"
+        f"SELECT {COLUMNS} FROM {fts} CROSS JOIN search_entry "
+        f"ON search_entry.id = {fts}.rowid "
+        f"WHERE {fts} MATCH %s{check_sql}{skip_sql} AND {scope_sql} "
+        f"ORDER BY {fts}.rowid DESC LIMIT %s"
     )
     params = [match, *(value for _sql, value in checks), *skip_params, *scope_params, limit]
     return sql, params

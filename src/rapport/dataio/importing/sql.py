@@ -54,6 +54,8 @@ def insert(
         rows = [_converted(row, converters) for row in rows]
     quote = connection.ops.quote_name
     columns = ", ".join(quote(f.column) for f in fields)
+    if connection.vendor == "postgresql":
+        return _copy(meta, fields, columns, rows, returning)
     # SQLite's cursor wrapper rewrites every "%s" into "?" with a regex, which costs ~25 µs
     # a row on statements of thousands of rows; "?" (SQLite's own style) goes through as is.
     mark = "?" if connection.vendor == "sqlite" else "%s"
@@ -70,6 +72,36 @@ def insert(
             cursor.execute(sql, [value for row in chunk for value in row])
             if returning:
                 ids.extend(r[0] for r in cursor.fetchall())
+    return ids
+
+
+_sequences: dict[str, str] = {}
+
+
+def _copy(meta, fields, columns, rows, returning: bool) -> list[int]:
+    """PostgreSQL: COPY, the fastest way in (~20% faster here than one INSERT … SELECT FROM
+    UNNEST, and multi-row VALUES made psycopg parse 40,000 placeholders a batch). The ids,
+    when wanted, are drawn from the table's sequence first (one query) and written with
+    the rows, in their order. COPY goes through psycopg's own cursor: Django's query log
+    does not list it."""
+    quote = connection.ops.quote_name
+    table = quote(meta.db_table)
+    ids: list[int] = []
+    with connection.cursor() as cursor:
+        if returning:
+            sequence = _sequences.get(meta.db_table)
+            if sequence is None:
+                cursor.execute(
+                    "SELECT pg_get_serial_sequence(%s, %s)", [meta.db_table, meta.pk.column]
+                )
+                sequence = _sequences[meta.db_table] = cursor.fetchone()[0]
+            cursor.execute("SELECT nextval(%s) FROM generate_series(1, %s)", [sequence, len(rows)])
+            ids = [r[0] for r in cursor.fetchall()]
+            columns = f"{quote(meta.pk.column)}, {columns}"
+            rows = [(pk, *row) for pk, row in zip(ids, rows, strict=True)]
+        with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
     return ids
 
 

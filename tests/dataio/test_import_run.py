@@ -546,3 +546,21 @@ def test_the_upload_is_removed_once_the_rows_are_in(member):
 
     assert job.file == ""
     assert not default_storage.exists(stored)
+
+
+def test_an_excel_file_imports_like_a_csv(member, tmp_path):
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["First Name", "Last Name", "Email", "Score"])
+    sheet.append(["Ada", "Lovelace", "ada@x.test", 12])
+    sheet.append(["Bo", "", "bo@", 3])
+    path = tmp_path / "people.xlsx"
+    book.save(path)
+
+    job = run_import(member, path.read_bytes(), name="people.xlsx")
+
+    assert (job.status, job.created, job.rejected) == ("done", 1, 1)
+    assert rejected_rows(job)[1][:2] == ["3", "Email: Enter a valid email address."]
+    assert Contact.objects.get().last_name == "Lovelace"

@@ -272,3 +272,13 @@ def test_company_merge_errors(as_member, as_outsider, member, owner, outsider):
     )
     assert Company.objects.count() == 3
     assert Note.objects.count() == 0
+
+
+def test_after_a_merge_search_finds_the_survivor_only(as_owner, owner):
+    keep = make_contact(owner, first_name="Ada", last_name="Zebulon", email="ada@e.test")
+    other = make_contact(owner, first_name="Ada", last_name="Zebulon", email="ada@e.test")
+    found = {i["id"] for i in as_owner.get("/api/v1/search", {"q": "zebulon"}).json()["items"]}
+    assert found == {keep.pk, other.pk}
+    as_owner.post(f"/api/v1/contacts/{keep.pk}/merge", {"other_ids": [other.pk]})
+    found = [i["id"] for i in as_owner.get("/api/v1/search", {"q": "zebulon"}).json()["items"]]
+    assert found == [keep.pk]

@@ -101,6 +101,8 @@ def run(ws, member, contacts, emit) -> None:
         def by_hand(actor=actor) -> int:
             return _raw_csv(ws, actor)
 
+        # Warm up (URL resolving, schemas, translations) on a tiny export first.
+        assert client.get("/api/v1/contacts/export.csv", {"q": "no-such-person"}).status_code == 200
         ours_s, ours_rows = _best(ours)
         raw_s, raw_rows = _best(by_hand)
         # A quoted cell holding a line break would count twice; the seed has none.
@@ -117,6 +119,8 @@ def run(ws, member, contacts, emit) -> None:
             queries=len(ctx.captured_queries),
         )
 
+    member_visible = contact_visible(workspace=ws, actor=member).filter(is_test=False).count()
+
     # XLSX: the member's list, capped so a run stays in minutes (rows/s does not depend
     # on the length).
     def xlsx() -> int:
@@ -125,7 +129,7 @@ def run(ws, member, contacts, emit) -> None:
         export.rows = _capped(rows, XLSX_ROWS)
         out = io.BytesIO()
         export.write(out)
-        return min(XLSX_ROWS, contact_visible(workspace=ws, actor=member).count())
+        return min(XLSX_ROWS, member_visible)
 
     seconds, rows = _best(xlsx, repeat=1)
     emit(

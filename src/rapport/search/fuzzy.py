@@ -1,6 +1,6 @@
 """Typo tolerance where the database has none built in (SQLite).
 
-PostgreSQL finds typos with pg_trgm's word similarity (threshold below). SQLite has no
+PostgreSQL finds typos with pg_trgm's word similarity. SQLite has no
 such function, so search registers `rapport_near(text, term)` on every SQLite
 connection: true when a word of the indexed text is within one edit (two for long
 terms) of the term, or starts with something that is. The FTS5 query first narrows the
@@ -49,16 +49,7 @@ def near(text: str | None, term: str | None) -> bool:
     return False
 
 
-# pg_trgm's `<%` holds a term near a word when their word similarity reaches this; the
-# default, 0.6, misses a dropped letter in a seven-letter name ("lovlace": 0.55).
-PG_WORD_SIMILARITY = 0.5
-
-
 def on_connect(sender, connection, **kwargs) -> None:
-    """Per-connection set-up for typo tolerance: the SQLite function, or the PostgreSQL
-    similarity threshold (a placeholder setting until pg_trgm loads, which it then reads)."""
+    """Register `rapport_near` on every new SQLite connection."""
     if connection.vendor == "sqlite":
         connection.connection.create_function("rapport_near", 2, near, deterministic=True)
-    elif connection.vendor == "postgresql":
-        with connection.connection.cursor() as cursor:
-            cursor.execute(f"SET pg_trgm.word_similarity_threshold = {PG_WORD_SIMILARITY}")

@@ -1,14 +1,18 @@
 """Search: what the actor may see that matches the query, best first, in a bounded number
 of queries whatever the size of the workspace.
 
-Relevance comes in tiers. Each tier is one query that walks its matches newest first and
-stops at the limit, and runs only while the tiers before it have not filled the limit:
+Relevance comes in tiers. Each tier is one query that walks its matches and stops at
+the limit; a tier runs only while the ones before it have not filled the limit, and the
+last two are fallbacks, run only when no word starts as typed:
 
 1. `word`    every term is a whole word of the title      ("jan" finds Jan Smit)
 2. `title`   every term starts a word of the title        ("jan" finds Jana, Jansen)
 3. `prefix`  every term starts a word of any field        ("ada.kow" finds the email)
 4. `inside`  every term is inside some word               ("345 678" in a phone number)
 5. `near`    every term is about one typo from a word     ("lovelase" finds Lovelace)
+
+The fallbacks are what costs: a match inside a word or one typo away cannot use a word
+index, and they would add little to results that already start as typed.
 
 Visibility is part of each query: the kind's provider gives a filter on index rows (for
 contacts, an EXISTS on the contact behind the row with the one visibility rule), so a
@@ -35,6 +39,7 @@ MAX_TERM = 40
 DEFAULT_LIMIT = 20
 MAX_LIMIT = 50
 TIERS = ("word", "title", "prefix", "inside", "near")
+FALLBACKS = ("inside", "near")
 # Where index tiers sit among the live providers' ranks (0 whole word, 1 word start,
 # 2 inside a word), so that a team called "Jansen" sorts among the Jansen contacts.
 RANK = {"word": 0, "title": 1, "prefix": 1.5, "inside": 2, "near": 3}
@@ -87,7 +92,7 @@ def search(
         tier_sql = _postgres_tier if connection.vendor == "postgresql" else _sqlite_tier
         seen: list[int] = []
         for tier in TIERS:
-            if len(seen) >= limit:
+            if len(seen) >= limit or (seen and tier in FALLBACKS):
                 break
             statement = tier_sql(tier, parsed.terms, scope, seen, limit - len(seen))
             if statement is None:
@@ -226,9 +231,30 @@ def _like(text: str) -> str:
     return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
 
 
+def _lexeme(term: str, prefix: bool) -> str:
+    """A term as a tsquery operand: quoted (so `&`, `!`, `:` are plain characters) and,
+    for a word start, with `:*`."""
+    quoted = "'" + term.replace("\\", "\\\\").replace("'", "''") + "'"
+    return f"{quoted}:*" if prefix else quoted
+
+
+# The stored words as lexemes: the very expressions indexed by migration 0004.
+TITLE_WORDS = "array_to_tsvector(array_remove(string_to_array(search_entry.title_key, ' '), ''))"
+ALL_WORDS = (
+    "array_to_tsvector(array_remove(string_to_array("
+    "search_entry.title_key || search_entry.body_key, ' '), ''))"
+)
+
+
+# A word this similar to a term (pg_trgm's word similarity) is one typo away: a letter
+# wrong, missing or extra in a name of six or more ("lovelase", "lovlace": 0.67, 0.55).
+PG_WORD_SIMILARITY = 0.5
+
+
 def _postgres_tier(tier: str, terms: list[str], scope, seen: list[int], limit: int):
-    """The tier as LIKE patterns (or, for typos, pg_trgm's word-similarity operator) that
-    the GIN trigram index answers with a bitmap of candidate rows.
+    """The tier in one indexed condition: whole words and word starts as a tsquery on the
+    stored words (GIN over lexemes), matches inside words as LIKE and typos as pg_trgm's
+    word-similarity operator (GIN over trigrams).
 
     No ORDER BY, on purpose: a bitmap scan hands rows over in table order, so without a
     sort PostgreSQL stops reading at the LIMIT; sorting by recency would first fetch and
@@ -237,24 +263,43 @@ def _postgres_tier(tier: str, terms: list[str], scope, seen: list[int], limit: i
     table order, where SQLite lists the newest first."""
     conditions: list[str] = []
     params: list = []
-    for term in terms:
-        if tier == "near" and _fuzzy(term):
-            # `<%`: the term is similar to some word (or word start) of the key.
-            conditions.append("(%s <%% search_entry.title_key OR %s <%% search_entry.body_key)")
-            params += [term, term]
-        else:
-            tier_of_term = "prefix" if tier == "near" else tier
-            pattern = _like(_pattern(tier_of_term, term))
-            if tier_of_term in ("word", "title"):
-                conditions.append("search_entry.title_key LIKE %s")
-                params.append(pattern)
+    if tier in ("word", "title", "prefix"):
+        words = TITLE_WORDS if tier != "prefix" else ALL_WORDS
+        query = " & ".join(_lexeme(t, prefix=tier != "word") for t in terms)
+        conditions.append(f"{words} @@ %s::tsquery")
+        params.append(query)
+    else:
+        for term in terms:
+            if tier == "near" and _fuzzy(term):
+                # The candidates share a piece that one typo leaves intact (cheap in the
+                # indexes, unlike pg_trgm's own `<%`, which adds up the postings of every
+                # trigram of the term), then pass pg_trgm's word similarity.
+                head, tail = _halves(term)
+                conditions.append(
+                    f"({ALL_WORDS} @@ %s::tsquery OR search_entry.title_key LIKE %s "
+                    "OR search_entry.body_key LIKE %s) AND GREATEST("
+                    "word_similarity(%s, search_entry.title_key), "
+                    "word_similarity(%s, search_entry.body_key)) >= %s"
+                )
+                params += [
+                    _lexeme(head, prefix=True),
+                    _like(tail),
+                    _like(tail),
+                    term,
+                    term,
+                    PG_WORD_SIMILARITY,
+                ]
+            elif tier == "near" or len(term) < 3:
+                conditions.append(f"{ALL_WORDS} @@ %s::tsquery")
+                params.append(_lexeme(term, prefix=True))
             else:
+                pattern = _like(term)
                 conditions.append(
                     "(search_entry.title_key LIKE %s OR search_entry.body_key LIKE %s)"
                 )
                 params += [pattern, pattern]
-    if tier == "near" and not any(_fuzzy(t) for t in terms):
-        return None  # the prefix tier has already answered exactly this
+        if tier == "near" and not any(_fuzzy(t) for t in terms):
+            return None  # the prefix tier has already answered exactly this
     scope_sql, scope_params = scope
     skip_sql, skip_params = _not_seen(seen)
     sql = (

@@ -121,6 +121,11 @@ def register(kind: str, provider: IndexedProvider | LiveProvider) -> None:
     _providers[kind] = provider
 
 
+def unregister(kind: str) -> None:
+    """Take a kind out of search (its index rows stay until rebuilt); for tests."""
+    _providers.pop(kind, None)
+
+
 def get(kind: str) -> IndexedProvider:
     provider = _providers.get(kind)
     if not isinstance(provider, IndexedProvider):

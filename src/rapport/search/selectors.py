@@ -21,7 +21,9 @@ first N matches filtered afterwards. Live providers (people, teams, pages) add t
 on the same scale of tiers.
 """
 
+import operator
 from dataclasses import dataclass
+from functools import reduce
 
 from django.db import connection
 from django.db.models import Q
@@ -45,16 +47,14 @@ FALLBACKS = ("inside", "near")
 RANK = {"word": 0, "title": 1, "prefix": 1.5, "inside": 2, "near": 3}
 # Typo tolerance needs a term long enough that part of it still pins the word down.
 NEAR_MIN = 5
+# Long numbers match on SQLite by their last digits (see `_sqlite_tier`).
+DIGITS_TAIL = 5
 
 
 def _fuzzy(term: str) -> bool:
     """Whether a term gets typo tolerance: a word of some length, not a number (a phone
     or an order number one digit off is another one)."""
     return len(term) >= NEAR_MIN and not any(ch.isdigit() for ch in term)
-
-
-# Digits match on their last few (see `_sqlite_pattern`).
-DIGITS_TAIL = 5
 
 
 @dataclass(frozen=True)
@@ -112,27 +112,29 @@ def search(
                 workspace=workspace, actor=actor, terms=parsed.terms, raw=parsed.raw, limit=limit
             )
         )
-    ranked.sort(key=lambda pair: pair[0])  # stable: newest first within a tier stays so
+    if any(rank < RANK["inside"] for rank, _hit in ranked):
+        # As for the index: matches inside words only when no word starts as typed.
+        ranked = [pair for pair in ranked if pair[0] < RANK["inside"]]
+    ranked.sort(key=lambda pair: pair[0])  # stable: the order within a tier stays
     return [hit for _rank, hit in ranked[:limit]]
 
 
 def _scope(workspace: Workspace, actor: Membership, indexed: dict) -> tuple[str, list] | None:
     """The WHERE clause (on `search_entry`) of what the actor may see, kind by kind, as
     SQL compiled once per search; None when the actor may see no kind at all."""
-    free, restricted, shown = [], Q(), 0
+    free: list[str] = []
+    rules: list[Q] = []
     for kind, provider in indexed.items():
         rule = provider.visible(actor=actor)
-        if rule is HIDDEN:
-            continue
-        shown += 1
         if rule is None:
             free.append(kind)
-        else:
-            restricted |= Q(kind=kind) & rule
-    if not shown:
+        elif rule is not HIDDEN:
+            rules.append(Q(kind=kind) & rule)
+    parts = ([Q(kind__in=free)] if free else []) + rules
+    if not parts:
         return None
-    rule = Q() if len(free) == len(indexed) else Q(kind__in=free) | restricted
-    qs = Entry.objects.filter(workspace_id=workspace.pk).filter(rule)
+    scope = Q() if len(free) == len(indexed) else reduce(operator.or_, parts)
+    qs = Entry.objects.filter(workspace_id=workspace.pk).filter(scope)
     return qs.query.get_compiler(using=qs.db).compile(qs.query.where)
 
 

@@ -5,6 +5,7 @@ It must answer exactly what the general path answers for the same columns, byte 
 """
 
 import datetime as dt
+import io
 
 import pytest
 from django.db import connection
@@ -223,3 +224,21 @@ def test_the_api_export_of_plain_columns_leaves_out_contacts_the_member_may_not_
         ["Email", "First name"],
         ["'=mine@example.com", "Mine"],
     ]
+
+
+def test_an_xlsx_of_plain_columns_holds_the_general_paths_cells(workspace, owner, people):
+    from openpyxl import load_workbook
+
+    from rapport.dataio.exporting import write_xlsx
+
+    queryset = contact_visible(workspace=workspace, actor=owner).order_by("id")
+    columns = contact_columns(workspace, CONTACT_PLAIN)
+    sheets = []
+    for fast in (True, False):
+        out = io.BytesIO()
+        rows = contact_rows(workspace, queryset, columns, fast=fast)
+        assert write_xlsx(out, headers(columns), rows, title="Contacts") == len(people)
+        sheet = load_workbook(out, read_only=True).active
+        sheets.append([[cell.value for cell in row] for row in sheet.iter_rows()])
+    assert sheets[0] == sheets[1]
+    assert sheets[0][1][0] == people[0].pk  # ids stay numbers

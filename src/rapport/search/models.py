@@ -7,8 +7,10 @@ everything else, each word between spaces (see `rapport.search.fold.key`).
 
 The full-text structures live beside the table and are created by the migrations for
 the database in use: on SQLite FTS5 `trigram` tables (`search_fts` over both keys,
-`search_title_fts` over titles) kept in step by triggers on this table; on PostgreSQL
-a GIN trigram index (pg_trgm) on the two keys.
+`search_title_fts` over titles) filled by `index._insert` and emptied by a delete
+trigger on this table; on PostgreSQL GIN indexes over the stored words (tsvector) and
+over their trigrams (pg_trgm).
+
 Who may see a row is never stored here: it is asked of the records themselves at query
 time (see `selectors.search`), so sharing a contact or joining a team shows at once.
 """

@@ -113,7 +113,13 @@ def bench_data(contacts: int) -> None:
             if exc.name != name:
                 raise
             continue
-        module.run(ws=ws, member=member, contacts=contacts, emit=_emit)
+        try:
+            module.run(ws=ws, member=member, contacts=contacts, emit=_emit)
+        except Exception as exc:  # one broken bench must not lose the others' figures
+            import traceback
+
+            traceback.print_exc()
+            _say(f"{name} failed: {exc!r}")
 
 
 def bench_members(members: int) -> None:

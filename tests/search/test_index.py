@@ -108,3 +108,9 @@ def test_the_full_text_structures_exist_for_this_database():
         else:
             cursor.execute("SELECT count(*) FROM pg_indexes WHERE indexname = 'search_entry_trgm'")
         assert cursor.fetchone()[0] == 1
+
+
+def test_a_very_long_word_is_indexed_by_its_start(workspace, owner):
+    make_company(owner, name="A" * 150, domain="b" * 60 + "." + "c" * 60 + ".example")
+    assert titles(owner, "a" * 40) == ["A" * 150]
+    assert titles(owner, "b" * 40) == ["A" * 150]

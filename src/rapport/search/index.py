@@ -16,6 +16,8 @@ from rapport.search.fold import key, words
 from rapport.search.models import Entry
 
 BATCH = 2_000
+# Longer words are cut: no one types more, and PostgreSQL refuses lexemes over 2 kB.
+MAX_WORD = 100
 
 
 def _batches(ids: Iterable[int], size: int = BATCH) -> Iterator[list[int]]:
@@ -26,8 +28,9 @@ def _batches(ids: Iterable[int], size: int = BATCH) -> Iterator[list[int]]:
 
 def row_for(workspace_id: int, kind: str, doc: registry.Document) -> tuple:
     """The index row of one document: the columns of `INSERT_SQL`, in order."""
-    title_words = words(*doc.words)
-    other = [w for w in words(*doc.other) if w not in title_words]
+    title_words = [w[:MAX_WORD] for w in words(*doc.words)]
+    seen = set(title_words)
+    other = [w[:MAX_WORD] for w in words(*doc.other) if w not in seen]
     return (
         workspace_id,
         kind,

@@ -94,9 +94,11 @@ DATA_BENCHES = [
 def bench_data(contacts: int) -> None:
     import importlib
 
-    from rapport.core.models import Membership
+    from rapport.core.models import Membership, Workspace
 
-    ws, _seconds = _seeded_workspace(contacts)
+    # bench_contacts seeded it just before; asking _seeded_workspace again would reseed
+    # under BENCH_FRESH=1.
+    ws = Workspace.objects.get(slug=BENCH_SLUG)
     member = (
         Membership.objects.select_related("workspace", "user")
         .filter(workspace=ws, role="member")

@@ -11,6 +11,9 @@ the database in use: on SQLite FTS5 `trigram` tables (`search_fts` over both key
 trigger on this table; on PostgreSQL GIN indexes over the stored words (tsvector) and
 over their trigrams (pg_trgm).
 
+On SQLite a migration that makes Django rebuild this table (most column changes) drops
+its triggers with it: such a migration must create them again (see 0003 and 0005).
+
 Who may see a row is never stored here: it is asked of the records themselves at query
 time (see `selectors.search`), so sharing a contact or joining a team shows at once.
 """
@@ -34,10 +37,6 @@ class Entry(WorkspaceModel):
             models.UniqueConstraint(
                 fields=["workspace", "kind", "object_id"], name="search_entry_object"
             )
-        ]
-        indexes = [
-            # Newest first within a tier of relevance: the scan a query stops early in.
-            models.Index(fields=["workspace", "-id"], name="search_entry_ws_recent"),
         ]
 
     def __str__(self):

@@ -226,7 +226,7 @@ def _sqlite_tier(tier: str, terms: list[str], scope, seen: list[int], limit: int
 _BOTH = "(search_entry.title_key || search_entry.body_key)"
 
 
-# --- PostgreSQL: pg_trgm -----------------------------------------------------------------
+# --- PostgreSQL: tsvector and pg_trgm --------------------------------------------------
 
 
 def _like(text: str) -> str:

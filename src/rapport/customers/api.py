@@ -253,8 +253,11 @@ class LabelIn(Schema):
     color: str = "#64748b"
 
 
-class FilterParams(PageParams):
-    """The documented filters; `custom.<key>` (and `__gte`/`__lte`) work as well."""
+class FilterFields(Schema):
+    """The documented filters; `custom.<key>` (and `__gte`/`__lte`) work as well.
+
+    Shared by the lists, counts and exports so their OpenAPI parameters stay the same.
+    """
 
     q: str | None = None
     role: str | None = None
@@ -267,15 +270,23 @@ class FilterParams(PageParams):
     sort: str | None = None
 
 
-class ContactFilterParams(FilterParams):
+class ContactFilterFields(FilterFields):
     source: str | None = None
     company: str | None = None
     is_active: str | None = None
     is_test: str | None = None
 
 
-class CompanyFilterParams(FilterParams):
+class CompanyFilterFields(FilterFields):
     type: str | None = None
+
+
+class ContactFilterParams(PageParams, ContactFilterFields):
+    pass
+
+
+class CompanyFilterParams(PageParams, CompanyFilterFields):
+    pass
 
 
 # --- helpers ------------------------------------------------------------------------

@@ -9,37 +9,24 @@ pages link straight here.
 """
 
 from django.http import HttpRequest
-from ninja import Query, Router, Schema
+from ninja import Query, Router
 
+from rapport.customers.api import CompanyFilterFields, ContactFilterFields
 from rapport.dataio.exporting import export_prepare
 
 router = Router(tags=["exports"])
 
 
-class ExportParams(Schema):
-    """The documented parameters; every filter of the list (`custom.<key>`…) works too."""
+class ContactExportParams(ContactFilterFields):
+    """The list's filters (every one, `custom.<key>` included) and the columns to write."""
 
     columns: str | None = None
-    q: str | None = None
-    role: str | None = None
-    label: str | None = None
-    team: str | None = None
-    owner: str | None = None
-    created_within_days: str | None = None
-    created_after: str | None = None
-    created_before: str | None = None
-    sort: str | None = None
 
 
-class ContactExportParams(ExportParams):
-    source: str | None = None
-    company: str | None = None
-    is_active: str | None = None
-    is_test: str | None = None
+class CompanyExportParams(CompanyFilterFields):
+    """The list's filters (every one, `custom.<key>` included) and the columns to write."""
 
-
-class CompanyExportParams(ExportParams):
-    type: str | None = None
+    columns: str | None = None
 
 
 def _export(request: HttpRequest, entity: str, fmt: str):

@@ -365,31 +365,16 @@ def contact_merge(
         Company.objects.filter(workspace=workspace, primary_contact_id__in=loser_ids).update(
             primary_contact=survivor, version=F("version") + 1, updated_at=timezone.now()
         )
-        Activity.objects.filter(
-            workspace=workspace, target_type="contact", target_id__in=loser_ids
-        ).update(target_id=survivor.pk)
-        for hook in MERGE_HOOKS["contact"]:
-            hook.fn(workspace=workspace, actor=actor, survivor=survivor, losers=losers)
-        _save(survivor, changes)
-        record_activity(
+        _complete(
             workspace=workspace,
             actor=actor,
-            verb="contact.merged",
-            target=survivor,
-            summary=_("Merged %(names)s into this contact.") % {"names": ", ".join(_names(losers))},
-            changes={
-                **changes,
-                "merged": [_names(losers), f"{survivor} (#{survivor.pk})"],
-                "merged_ids": [loser_ids, survivor.pk],
-                "picked": [None, sources],
-            },
+            kind="contact",
+            survivor=survivor,
+            losers=losers,
+            changes=changes,
+            sources=sources,
+            summary=_("Merged %(names)s into this contact."),
         )
-        DuplicateMember.objects.filter(
-            workspace=workspace, record_id__in=loser_ids, group__entity="contact"
-        ).delete()
-        Contact.objects.filter(workspace=workspace, pk__in=loser_ids).delete()
-        search_index.forget(workspace.pk, "contact", loser_ids)
-        search_index.refresh(workspace.pk, "contact", [survivor.pk])
     return survivor
 
 
@@ -528,31 +513,16 @@ def company_merge(
         if moved:
             changes["contacts"] = [None, len(moved)]
         Note.objects.filter(workspace=workspace, company_id__in=loser_ids).update(company=survivor)
-        Activity.objects.filter(
-            workspace=workspace, target_type="company", target_id__in=loser_ids
-        ).update(target_id=survivor.pk)
-        for hook in MERGE_HOOKS["company"]:
-            hook.fn(workspace=workspace, actor=actor, survivor=survivor, losers=losers)
-        _save(survivor, changes)
-        record_activity(
+        _complete(
             workspace=workspace,
             actor=actor,
-            verb="company.merged",
-            target=survivor,
-            summary=_("Merged %(names)s into this company.") % {"names": ", ".join(_names(losers))},
-            changes={
-                **changes,
-                "merged": [_names(losers), f"{survivor} (#{survivor.pk})"],
-                "merged_ids": [loser_ids, survivor.pk],
-                "picked": [None, sources],
-            },
+            kind="company",
+            survivor=survivor,
+            losers=losers,
+            changes=changes,
+            sources=sources,
+            summary=_("Merged %(names)s into this company."),
         )
-        DuplicateMember.objects.filter(
-            workspace=workspace, record_id__in=loser_ids, group__entity="company"
-        ).delete()
-        Company.objects.filter(workspace=workspace, pk__in=loser_ids).delete()
-        search_index.forget(workspace.pk, "company", loser_ids)
-        search_index.refresh(workspace.pk, "company", [survivor.pk])
         if moved:
             search_index.refresh(workspace.pk, "contact", moved)
     return survivor
@@ -602,3 +572,34 @@ def _merge_company_labels(workspace: Workspace, survivor: Company, loser_ids: li
     return {
         "labels": [sorted(str(labels[pk]) for pk in have), sorted(str(x) for x in labels.values())]
     }
+
+
+def _complete(*, workspace, actor, kind: str, survivor, losers, changes, sources, summary):
+    """What every merge ends with, once its own rows have moved: the timeline, the hooks,
+    the survivor saved, the merge recorded, the losers deleted and the index updated."""
+    loser_ids = [x.pk for x in losers]
+    Activity.objects.filter(workspace=workspace, target_type=kind, target_id__in=loser_ids).update(
+        target_id=survivor.pk
+    )
+    for hook in MERGE_HOOKS[kind]:
+        hook.fn(workspace=workspace, actor=actor, survivor=survivor, losers=losers)
+    _save(survivor, changes)
+    record_activity(
+        workspace=workspace,
+        actor=actor,
+        verb=f"{kind}.merged",
+        target=survivor,
+        summary=summary % {"names": ", ".join(_names(losers))},
+        changes={
+            **changes,
+            "merged": [_names(losers), f"{survivor} (#{survivor.pk})"],
+            "merged_ids": [loser_ids, survivor.pk],
+            "picked": [None, sources],
+        },
+    )
+    DuplicateMember.objects.filter(
+        workspace=workspace, record_id__in=loser_ids, group__entity=kind
+    ).delete()
+    type(survivor).objects.filter(workspace=workspace, pk__in=loser_ids).delete()
+    search_index.forget(workspace.pk, kind, loser_ids)
+    search_index.refresh(workspace.pk, kind, [survivor.pk])

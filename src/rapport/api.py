@@ -100,6 +100,10 @@ def _mount() -> None:
     from rapport.dataio.api import router as dataio_router
     from rapport.dataio.api_export import router as export_router
     from rapport.lists.api import router as lists_router
+    from rapport.projects.api_export import router as project_export_router
+    from rapport.projects.api_projects import router as projects_router
+    from rapport.projects.api_tasks import router as tasks_router
+    from rapport.projects.api_updates import router as updates_router
     from rapport.search.api import router as search_router
 
     api.add_router("/", core_router)
@@ -110,6 +114,11 @@ def _mount() -> None:
     api.add_router("/", export_router)
     api.add_router("/", customers_router)
     api.add_router("/lists", lists_router)
+    # /projects/export.csv before /projects/{project_id}, as for contacts above.
+    api.add_router("/", project_export_router)
+    api.add_router("/", updates_router)
+    api.add_router("/", tasks_router)
+    api.add_router("/", projects_router)
     api.add_router("/search", search_router)
     api.add_router("/custom-fields", customfields_router)
 

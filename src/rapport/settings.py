@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "rapport.dataio",
     "rapport.lists",
     "rapport.search",
+    "rapport.projects",
 ]
 
 MIDDLEWARE = [

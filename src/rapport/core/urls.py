@@ -91,11 +91,13 @@ workspace = [
     path("", include("rapport.dataio.urls")),
     path("lists/", include("rapport.lists.urls")),
     path("search/", include("rapport.search.urls")),
+    path("", include("rapport.projects.urls")),
     path("impersonate/stop/", views.impersonate_stop, name="impersonate_stop"),
     path("impersonate/<id:user_id>/", views.impersonate_start, name="impersonate_start"),
     *[
         path(f"{key}/", views.module_home(key), name=f"module_{key.replace('-', '_')}")
         for key in MODULES
+        if key != "projects"
     ],
 ]
 

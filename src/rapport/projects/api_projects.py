@@ -1,0 +1,5 @@
+"""Projects API: projects (skeleton; see issue 6)."""
+
+from ninja import Router
+
+router = Router(tags=["projects"])

@@ -1,0 +1,3 @@
+"""Task updates and time (skeleton; see issue 6)."""
+
+urlpatterns: list = []

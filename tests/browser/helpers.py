@@ -7,7 +7,7 @@ form itself has its own test (test_shell.py).
 
 from django.conf import settings
 from django.test import Client
-from playwright.sync_api import Page
+from playwright.sync_api import Page, expect
 
 
 def log_in(page: Page, base: str, email: str) -> list[str]:
@@ -33,4 +33,6 @@ def log_in(page: Page, base: str, email: str) -> list[str]:
             }
         ]
     )
+    page.goto(f"{base}/")
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Welcome")
     return errors

@@ -3,17 +3,9 @@
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.core.factories import PASSWORD
+from tests.browser.helpers import log_in
 
 pytestmark = pytest.mark.browser
-
-
-def _log_in(page: Page, base: str, email: str) -> None:
-    page.goto(f"{base}/login/")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    expect(page.get_by_role("heading", level=1)).to_contain_text("Welcome")
 
 
 @pytest.fixture
@@ -32,7 +24,7 @@ def contacts(people):
 
 def test_filter_select_two_rows_and_label_them_in_bulk(page: Page, live_server, contacts):
     workspace, owner, made = contacts
-    _log_in(page, live_server.url, owner.user.email)
+    log_in(page, live_server.url, owner.user.email)
     page.get_by_role("navigation", name="Sections").get_by_role("link", name="Contacts").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Contacts")
     expect(page.locator("#list-count")).to_have_text("4 contacts")
@@ -61,7 +53,7 @@ def test_filter_select_two_rows_and_label_them_in_bulk(page: Page, live_server, 
 
 def test_select_all_and_shift_click_select_ranges(page: Page, live_server, contacts):
     workspace, owner, _made = contacts
-    _log_in(page, live_server.url, owner.user.email)
+    log_in(page, live_server.url, owner.user.email)
     page.goto(f"{live_server.url}/w/{workspace.slug}/contacts/?sort=name")
     boxes = page.locator("#list-table tbody input[name=ids]")
     boxes.nth(0).check()
@@ -73,7 +65,7 @@ def test_select_all_and_shift_click_select_ranges(page: Page, live_server, conta
 
 def test_save_a_view_and_reopen_it(page: Page, live_server, contacts):
     workspace, owner, _made = contacts
-    _log_in(page, live_server.url, owner.user.email)
+    log_in(page, live_server.url, owner.user.email)
     page.goto(f"{live_server.url}/w/{workspace.slug}/contacts/?role=lead")
     expect(page.locator("#list-table tbody tr")).to_have_count(1)
 

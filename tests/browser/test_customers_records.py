@@ -4,28 +4,11 @@ custom dropdown defined in settings and used on a contact."""
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.core.factories import PASSWORD, make_member
+from tests.browser.helpers import log_in
+from tests.core.factories import make_member
 from tests.customers.factories import make_contact, make_team
 
 pytestmark = pytest.mark.browser
-
-
-def _log_in(page: Page, base: str, email: str) -> list[str]:
-    """Sign in; returns the list the page's console errors (CSP refusals too) go to. A
-    refused form post (422) is logged by the browser too, and is expected: not kept."""
-    errors: list[str] = []
-
-    def keep(message):
-        if message.type == "error" and "status of 422" not in message.text:
-            errors.append(message.text)
-
-    page.on("console", keep)
-    page.goto(f"{base}/login/")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    expect(page.get_by_role("heading", level=1)).to_contain_text("Welcome")
-    return errors
 
 
 def test_a_private_contact_is_found_by_a_teammate_only_once_shared(
@@ -36,7 +19,7 @@ def test_a_private_contact_is_found_by_a_teammate_only_once_shared(
     make_team(workspace, "Sales", bob)
     base, ws = live_server.url, f"{live_server.url}/w/{workspace.slug}"
 
-    errors = _log_in(page, base, mia.user.email)
+    errors = log_in(page, base, mia.user.email)
     page.goto(f"{ws}/contacts/new/")
     page.get_by_label("First name").fill("Secret")
     page.get_by_label("Last name").fill("Agent")
@@ -47,7 +30,7 @@ def test_a_private_contact_is_found_by_a_teammate_only_once_shared(
     detail = page.url
 
     bob_page = browser.new_context().new_page()
-    _log_in(bob_page, base, bob.user.email)
+    log_in(bob_page, base, bob.user.email)
     bob_page.goto(f"{ws}/contacts/?q=Secret")
     expect(bob_page.get_by_role("link", name="Secret Agent")).to_have_count(0)
     assert bob_page.goto(detail).status == 404
@@ -72,7 +55,7 @@ def test_claim_an_unclaimed_contact_then_note_a_call(page: Page, live_server, pe
     workspace, owner, mia = people
     contact = make_contact(owner, owner_id=None, first_name="Free", last_name="Agent")
     base = live_server.url
-    errors = _log_in(page, base, mia.user.email)
+    errors = log_in(page, base, mia.user.email)
     page.goto(f"{base}/w/{workspace.slug}/contacts/{contact.pk}/")
     head = page.locator("#contact-head")
     expect(head).to_contain_text("Unclaimed")
@@ -115,7 +98,7 @@ def test_claim_an_unclaimed_contact_then_note_a_call(page: Page, live_server, pe
 def test_a_dropdown_added_in_settings_is_used_on_a_contact(page: Page, live_server, people):
     workspace, owner, _mia = people
     base = live_server.url
-    errors = _log_in(page, base, owner.user.email)
+    errors = log_in(page, base, owner.user.email)
     page.goto(f"{base}/w/{workspace.slug}/settings/custom-fields/")
     form = page.locator("#cf-add-field")
     form.get_by_label("Label").fill("Industry")

@@ -6,17 +6,9 @@ import io
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.core.factories import PASSWORD
+from tests.browser.helpers import log_in
 
 pytestmark = pytest.mark.browser
-
-
-def _log_in(page: Page, base: str, email: str) -> None:
-    page.goto(f"{base}/login/")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    expect(page.get_by_role("heading", level=1)).to_contain_text("Welcome")
 
 
 def test_the_export_menu_downloads_what_the_member_sees_with_the_filters(
@@ -29,7 +21,7 @@ def test_the_export_menu_downloads_what_the_member_sees_with_the_filters(
     make_contact(member, first_name="Lee", last_name="Lead", email="lee@example.com", role="lead")
     make_contact(owner, first_name="Hidden", email="hidden@example.com", role="client")
 
-    _log_in(page, live_server.url, member.user.email)
+    log_in(page, live_server.url, member.user.email)
     page.goto(f"{live_server.url}/w/{workspace.slug}/contacts/?role=client")
     expect(page.locator("#list-count")).to_have_text("1 contact")
     page.get_by_text("Export", exact=True).click()
@@ -49,7 +41,7 @@ def test_the_export_menu_downloads_what_the_member_sees_with_the_filters(
 
 def test_companies_offer_csv_and_excel_but_no_vcard(page: Page, live_server, people):
     workspace, owner, _member = people
-    _log_in(page, live_server.url, owner.user.email)
+    log_in(page, live_server.url, owner.user.email)
     page.goto(f"{live_server.url}/w/{workspace.slug}/companies/")
     page.get_by_text("Export", exact=True).click()
     menu = page.locator("#export-menu")

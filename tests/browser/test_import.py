@@ -3,7 +3,7 @@
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.core.factories import PASSWORD
+from tests.browser.helpers import log_in
 
 pytestmark = pytest.mark.browser
 
@@ -15,29 +15,13 @@ CSV = (
 )
 
 
-def _log_in(page: Page, base: str, email: str) -> list[str]:
-    errors: list[str] = []
-
-    def keep(message):
-        if message.type == "error" and "status of 422" not in message.text:
-            errors.append(message.text)
-
-    page.on("console", keep)
-    page.goto(f"{base}/login/")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    expect(page.get_by_role("heading", level=1)).to_contain_text("Welcome")
-    return errors
-
-
 def test_upload_map_preview_run_and_read_the_result(page: Page, live_server, people, tmp_path):
     from rapport.customers.models import Contact
 
     workspace, _owner, member = people
     path = tmp_path / "old-crm.csv"
     path.write_text(CSV, encoding="utf-8")
-    errors = _log_in(page, live_server.url, member.user.email)
+    errors = log_in(page, live_server.url, member.user.email)
 
     page.goto(f"{live_server.url}/w/{workspace.slug}/contacts/")
     page.get_by_role("link", name="Import", exact=True).click()

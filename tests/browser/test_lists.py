@@ -7,17 +7,9 @@ import io
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.core.factories import PASSWORD
+from tests.browser.helpers import log_in
 
 pytestmark = pytest.mark.browser
-
-
-def _log_in(page: Page, base: str, email: str) -> None:
-    page.goto(f"{base}/login/")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    expect(page.get_by_role("heading", level=1)).to_contain_text("Welcome")
 
 
 @pytest.fixture
@@ -36,7 +28,7 @@ def contacts(people):
 
 def test_build_a_list_from_filters_see_members_and_download_csv(page: Page, live_server, contacts):
     workspace, owner, member = contacts
-    _log_in(page, live_server.url, owner.user.email)
+    log_in(page, live_server.url, owner.user.email)
     page.get_by_role("navigation", name="Sections").get_by_role("link", name="User lists").click()
     expect(page.get_by_role("heading", name="No user lists yet")).to_be_visible()
     page.get_by_role("link", name="New list").click()
@@ -79,7 +71,7 @@ def test_a_member_downloads_only_the_contacts_they_may_see(page: Page, live_serv
 
     workspace, owner, member = contacts
     user_list = make_list(owner, "Clients", role="client")
-    _log_in(page, live_server.url, member.user.email)
+    log_in(page, live_server.url, member.user.email)
     page.goto(f"{live_server.url}/w/{workspace.slug}/lists/{user_list.pk}/")
     expect(page.locator(f"#list-count-{user_list.pk}")).to_have_text("1 contact")
     expect(page.locator("#members-table tbody tr")).to_have_count(1)

@@ -4,7 +4,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from rapport.customers.models import Contact
-from tests.browser.test_customers_records import _log_in
+from tests.browser.helpers import log_in
 from tests.customers.factories import make_contact
 
 pytestmark = pytest.mark.browser
@@ -22,7 +22,7 @@ def test_review_a_pair_pick_a_value_merge_and_land_on_the_survivor(page: Page, l
     )
     base, ws = live_server.url, f"{live_server.url}/w/{workspace.slug}"
 
-    errors = _log_in(page, base, owner.user.email)
+    errors = log_in(page, base, owner.user.email)
     page.goto(f"{ws}/contacts/")
     page.get_by_role("link", name="Duplicates").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Likely duplicates")
@@ -52,7 +52,7 @@ def test_choosing_another_record_to_keep_moves_the_defaults(page: Page, live_ser
     first = make_contact(owner, first_name="Ada", email="ada@engines.test")
     second = make_contact(owner, first_name="Augusta", email="ada@engines.test")
     base, ws = live_server.url, f"{live_server.url}/w/{workspace.slug}"
-    _log_in(page, base, owner.user.email)
+    log_in(page, base, owner.user.email)
     page.goto(f"{ws}/contacts/{first.pk}/merge/?with={second.pk}")
     row = page.locator('tr[data-field="first_name"]')
     expect(row.get_by_label("Ada")).to_be_checked()

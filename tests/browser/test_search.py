@@ -4,21 +4,11 @@ types, the arrow keys and Enter open a record, Enter alone opens all results."""
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.core.factories import PASSWORD, make_member
+from tests.browser.helpers import log_in
+from tests.core.factories import make_member
 from tests.customers.factories import make_company, make_contact
 
 pytestmark = pytest.mark.browser
-
-
-def _log_in(page: Page, base: str, email: str) -> list[str]:
-    errors: list[str] = []
-    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-    page.goto(f"{base}/login/")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    expect(page.get_by_role("heading", level=1)).to_contain_text("Welcome")
-    return errors
 
 
 def test_typing_lod_suggests_the_record_and_arrow_enter_opens_it(page: Page, live_server, people):
@@ -27,7 +17,7 @@ def test_typing_lod_suggests_the_record_and_arrow_enter_opens_it(page: Page, liv
     make_company(mia, name="Łódź Textiles")
     other = make_member(workspace, "bob@acme.test")
     make_contact(other, first_name="Private", last_name="Łodygowski")
-    errors = _log_in(page, live_server.url, mia.user.email)
+    errors = log_in(page, live_server.url, mia.user.email)
 
     box = page.get_by_role("combobox", name="Search")
     page.locator("body").press("/")
@@ -60,7 +50,7 @@ def test_enter_without_a_choice_opens_all_results_and_escape_closes(
 ):
     workspace, _owner, mia = people
     make_contact(mia, first_name="Ada", last_name="Lovelace")
-    _log_in(page, live_server.url, mia.user.email)
+    log_in(page, live_server.url, mia.user.email)
     box = page.get_by_role("combobox", name="Search")
     box.click()
     box.press_sequentially("lovel", delay=30)

@@ -8,6 +8,7 @@ made it and of admins; for everyone else it does not exist (404).
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from pathlib import Path
 from typing import Any
@@ -15,6 +16,7 @@ from typing import Any
 from django.conf import settings
 from django.core.files.storage import default_storage
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from rapport.core.activity import record_activity
@@ -35,6 +37,9 @@ DEDUPE = {"contacts": ("email", "none"), "companies": ("name", "domain", "none")
 ON_DUPLICATE = ("skip", "update")
 OWNERS = ("me", "none")
 EDITABLE = (ImportStatus.DRAFT, ImportStatus.FAILED, ImportStatus.CANCELLED)
+# An upload nobody ran (a draft) or re-ran (failed, cancelled) is kept this long, then its
+# file is removed; the job stays, as history, and asks for the file again if reopened.
+ABANDONED_AFTER = dt.timedelta(days=int(getattr(settings, "RAPPORT_IMPORT_KEEP_DAYS", 7)))
 # Targets several columns may feed: their values are gathered, not the first one taken.
 GATHERED = {"email", "phone"}
 
@@ -147,9 +152,30 @@ def _sniff(name: str, filename: str):
         raise
 
 
+def purge_abandoned_uploads(*, workspace: Workspace | None = None, limit: int = 100) -> int:
+    """Remove the files of imports left unfinished for ABANDONED_AFTER; returns how many.
+
+    Runs on every upload for that workspace (a bounded batch, so an upload never waits
+    long) and from `rapport manage purge_import_uploads` for every workspace.
+    """
+    cutoff = timezone.now() - ABANDONED_AFTER
+    jobs = ImportJob.objects.filter(status__in=EDITABLE, created_at__lt=cutoff).exclude(file="")
+    if workspace is not None:
+        jobs = jobs.filter(workspace=workspace)
+    purged = 0
+    for job_id, name in jobs.order_by("id").values_list("id", "file")[:limit]:
+        # The row first: a job that lost its file asks for it again; a file without its
+        # row would be lost to everyone.
+        if ImportJob.objects.filter(pk=job_id, status__in=EDITABLE, file=name).update(file=""):
+            default_storage.delete(name)
+            purged += 1
+    return purged
+
+
 def import_create(*, workspace: Workspace, actor: Membership, entity: str, upload) -> ImportJob:
     """Store an upload, read its columns and guess the mapping: a draft to check."""
     entity = _entity(entity)
+    purge_abandoned_uploads(workspace=workspace, limit=20)
     name = _store(workspace, upload)
     sniffed = _sniff(name, upload.name or "")
     defs = definitions(workspace=workspace, entity=ENTITY[entity])

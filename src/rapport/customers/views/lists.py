@@ -44,9 +44,10 @@ MAX_BULK_IDS = 1000
 
 # Filters shown in the "More filters" disclosure (the rest sit in the bar itself).
 MORE_FILTERS = {
-    "contact": ("source", "company", "is_active", "is_test"),
-    "company": ("type",),
+    "contact": ("source", "company", "is_active", "is_test", "project"),
+    "company": ("type", "project"),
 }
+PROJECT_CHOICES = 200
 DATE_FILTERS = ("created_within_days", "created_after", "created_before")
 
 
@@ -167,6 +168,16 @@ def _filter_choices(request, state: ListState) -> dict:
         choices["types"] = list(
             selectors.category_choices(workspace=workspace, kind="company-types")
         )
+    if workspace.module_enabled("projects"):
+        from rapport.projects.selectors import project_visible
+
+        projects = project_visible(workspace=workspace, actor=request.membership)
+        choices["projects"] = list(
+            projects.order_by("name", "id").only("id", "name")[:PROJECT_CHOICES]
+        )
+        chosen = parse_id(state.filters.get("project"))
+        if chosen and chosen not in {p.pk for p in choices["projects"]}:
+            choices["projects"] += list(projects.filter(pk=chosen).only("id", "name"))
     more = (*MORE_FILTERS[state.entity], *DATE_FILTERS)
     choices["more_open"] = any(
         k in state.filters for k in more if k != "is_test" or state.entity == "contact"

@@ -8,6 +8,7 @@ delete, with the errors beside the fields on a 422.
 
 from django import forms
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, path, reverse
@@ -16,7 +17,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from rapport.core.access import workspace_view
-from rapport.core.errors import DomainError, Invalid, NotFound
+from rapport.core.errors import DomainError, Forbidden, Invalid, NotFound
 from rapport.core.pagination import keyset_page
 from rapport.projects import selectors, selectors_updates
 from rapport.projects.access import can_edit
@@ -178,6 +179,9 @@ def task_update_add(request, task_id: int):
         )
     except NotFound as exc:
         raise Http404(exc.message) from exc
+    except Forbidden as exc:
+        # The box offers no form to those who may not post: this request was made by hand.
+        raise PermissionDenied(exc.message) from exc
     except DomainError as exc:
         form.show_errors(exc)
         if request.htmx:
@@ -203,11 +207,8 @@ def task_update_delete(request, task_id: int, update_id: int):
         )
     except NotFound as exc:
         raise Http404(exc.message) from exc
-    except DomainError as exc:
-        if request.htmx:
-            return _box(request, task, status=exc.status, error=exc.message)
-        messages.error(request, exc.message)
-        return redirect(_task_page_url(request, task))
+    except Forbidden as exc:
+        raise PermissionDenied(exc.message) from exc
     task.refresh_from_db(fields=["minutes_total"])
     if request.htmx:
         return _box(request, task, changed=True)

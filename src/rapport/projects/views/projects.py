@@ -202,9 +202,14 @@ def _initial(request, project: Project) -> dict:
         "company_id": str(project.company_id or ""),
         "member_ids": [str(m.user_id) for m in reads.project_members(project=project)],
         "contact_ids": [
-            str(c.pk) for c in reads.project_contacts(project=project, actor=actor).only("pk")
+            str(pk)
+            for pk in reads.project_contacts(project=project, actor=actor).values_list(
+                "pk", flat=True
+            )
         ],
-        "company_ids": [str(c.pk) for c in reads.project_companies(project=project).only("pk")],
+        "company_ids": [
+            str(pk) for pk in reads.project_companies(project=project).values_list("pk", flat=True)
+        ],
         "track_time": project.track_time,
         "emails_from": project.emails_from,
     }

@@ -45,4 +45,7 @@ def load_demo(*, force: bool = False) -> str:
         from rapport.customers.demo import load_customers
 
         load_customers(actor=actor)
+        from rapport.projects.demo import load_projects
+
+        load_projects(actor=actor)
     return f"Loaded the demo workspace. {login}"

@@ -260,7 +260,8 @@ def _lock(workspace: Workspace, actor: Membership, project_id: int) -> Project:
     access.require_module(actor)
     project = (
         Project.objects.filter(workspace=workspace, pk=project_id)
-        .select_for_update()
+        # Only the project's row: PostgreSQL cannot lock the nullable side of the join.
+        .select_for_update(of=("self",))
         .select_related("company")
         .first()
     )

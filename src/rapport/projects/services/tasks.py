@@ -534,7 +534,6 @@ def create_task(*, workspace: Workspace, actor: Membership, data: dict) -> Task:
             verb="task.created",
             summary=_("Task “%(title)s” added to “%(phase)s”")
             % {"title": task.title, "phase": phase.name},
-            changes={"title": [None, task.title], "assignee_ids": [None, assignees or []]},
         )
     return task
 
@@ -854,6 +853,5 @@ def add_common_tasks(
                 "phase": phase.name,
                 "titles": ", ".join(t.title for t in tasks),
             },
-            changes={"task_ids": [None, [t.pk for t in tasks]]},
         )
     return tasks

@@ -1,0 +1,49 @@
+"""Template helpers of phases and tasks: the phases section's context on the project
+page, and durations as people read them."""
+
+from django import template
+from django.utils.translation import gettext as _
+
+register = template.Library()
+
+
+@register.simple_tag(takes_context=True)
+def phases_prepare(context) -> str:
+    """Put the phases section's data into the current (include's) context.
+
+    The project page includes `projects/partials/phases_section.html` with `project`,
+    `can_edit` and `request`; the section loads its phases, tasks and choices here, in a
+    fixed number of queries.
+    """
+    from rapport.projects.views.tasks import phases_context
+
+    editable = context.get("can_edit")
+    values = phases_context(
+        context["request"],
+        context["project"],
+        can_edit=editable if isinstance(editable, bool) else None,
+    )
+    for key, value in values.items():
+        context[key] = value
+    return ""
+
+
+@register.filter
+def task_minutes(value) -> str:
+    """90 -> "1 h 30 min"; 45 -> "45 min"; empty -> "0 min"."""
+    try:
+        minutes = int(value or 0)
+    except (TypeError, ValueError):
+        return ""
+    hours, rest = divmod(minutes, 60)
+    if not hours:
+        return _("%(m)d min") % {"m": rest}
+    if not rest:
+        return _("%(h)d h") % {"h": hours}
+    return _("%(h)d h %(m)d min") % {"h": hours, "m": rest}
+
+
+@register.filter
+def is_overdue(task, today) -> bool:
+    """Due before today and not done."""
+    return bool(task.due_date and today and task.due_date < today and task.status != "done")

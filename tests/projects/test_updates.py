@@ -137,6 +137,7 @@ def test_minutes_on_a_project_that_does_not_track_time_are_refused(member):
         (42, "Enter the update as text."),
         ("x" * 20_001, "Use at most 20000 characters."),
         ("nul\x00byte", "Remove the control characters."),
+        ("lone \ud800 surrogate", "Remove the control characters."),
     ],
 )
 def test_a_bad_body_is_refused(member, task, body, message):
@@ -298,6 +299,20 @@ def test_the_api_answers_bad_input_with_422_and_saves_nothing(as_member, task, p
     assert field in [e["field"] for e in response.json()["errors"]]
     assert not TaskUpdate.objects.exists()
     assert totals(task) == (0, 0, 0)
+
+
+def test_the_api_refuses_a_lone_surrogate_in_the_body_with_422(as_member, task):
+    response = as_member.client.post(
+        f"/api/v1/tasks/{task.pk}/updates",
+        '{"body": "half \\ud800 a character"}',
+        content_type="application/json",
+        **as_member.headers,
+    )
+    assert response.status_code == 422
+    assert response.json()["errors"] == [
+        {"field": "body", "message": "Remove the control characters."}
+    ]
+    assert not TaskUpdate.objects.exists()
 
 
 def test_the_api_refuses_a_non_member_with_403(client, bystander, task):

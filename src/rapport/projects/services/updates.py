@@ -68,8 +68,9 @@ def _body(errors: _Errors, value: Any) -> str:
         errors.add("body", _("Use at most %(n)d characters.") % {"n": MAX_BODY})
         return ""
     # Line breaks and tabs belong in a comment; other control characters (NUL, which
-    # PostgreSQL refuses outright) do not.
-    if any(unicodedata.category(ch) == "Cc" and ch not in "\n\r\t" for ch in value):
+    # PostgreSQL refuses outright) and lone surrogates (JSON allows "\ud800", no database
+    # encoding does) do not.
+    if any(unicodedata.category(ch) in ("Cc", "Cs") and ch not in "\n\r\t" for ch in value):
         errors.add("body", _("Remove the control characters."))
         return ""
     return value.replace("\r\n", "\n")

@@ -124,6 +124,7 @@ def test_without_htmx_a_post_redirects_and_a_refusal_is_the_page(client, member,
     client.force_login(member.user)
     done = client.post(_url("task_update_add", task), {"body": "Plain form."})
     assert done.status_code == 302
+    assert done["Location"] == _url("task_detail", task) + "#task-updates"
     refused = client.post(_url("task_update_add", task), {"body": ""})
     assert refused.status_code == 422
     html = refused.content.decode()
@@ -245,6 +246,25 @@ def test_with_the_module_off_every_page_is_404(client, member, workspace, task):
     assert client.post(_url("task_update_add", task), {"body": "x"}).status_code == 404
     assert client.post(_url("task_update_delete", task, update.pk)).status_code == 404
     assert TaskUpdate.objects.count() == 1
+
+
+def test_the_task_page_shows_the_box(client, member, colleague, task):
+    _add(colleague, task, body="On the task page.", minutes=30)
+    client.force_login(member.user)
+    html = client.get(_url("task_detail", task)).content.decode()
+    assert 'id="task-updates"' in html
+    assert "On the task page." in html
+    assert 'name="body"' in html
+
+
+def test_an_htmx_post_also_refreshes_the_task_pages_minutes(client, member, task):
+    client.force_login(member.user)
+    response = client.post(
+        _url("task_update_add", task), {"body": "Logged.", "minutes": "75"}, **HTMX
+    )
+    assert '<div id="task-minutes" hx-swap-oob="innerHTML">1 h 15 min</div>' in (
+        response.content.decode()
+    )
 
 
 def test_the_task_page_include_builds_its_own_context(rf, member, colleague, task):

@@ -20,7 +20,7 @@ from django.core.mail import EmailMessage
 from django.db.models import F
 from django.tasks import task_backends
 from django.template.loader import render_to_string
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import override
@@ -39,12 +39,7 @@ def backoff(attempt: int) -> dt.timedelta:
 
 def task_url(mail: UpdateMail) -> str:
     """The absolute address of the update's task page (RAPPORT_BASE_URL + its path)."""
-    args = [mail.workspace.slug, mail.update.task_id]
-    try:
-        path = reverse("task_detail", args=args)
-    except NoReverseMatch:
-        # Only while the task page is not built: the updates page of the task stands in.
-        path = reverse("task_updates", args=args)
+    path = reverse("task_detail", args=[mail.workspace.slug, mail.update.task_id])
     return f"{settings.RAPPORT_BASE_URL}{path}"
 
 

@@ -11,7 +11,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest
 from django.shortcuts import redirect, render
-from django.urls import NoReverseMatch, path, reverse
+from django.urls import path, reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
@@ -120,20 +120,14 @@ def _task(request, task_id: int) -> Task:
 
 
 def _task_page_url(request, task: Task) -> str:
-    try:
-        return reverse("task_detail", args=[request.workspace.slug, task.pk]) + "#task-updates"
-    except NoReverseMatch:
-        # The task page is another part of the module; until it exists ours stands in.
-        return reverse("task_updates", args=[request.workspace.slug, task.pk])
+    return reverse("task_detail", args=[request.workspace.slug, task.pk]) + "#task-updates"
 
 
 def _box(request, task: Task, *, status: int = 200, changed: bool = False, **kwargs):
-    response = render(
-        request,
-        "projects/partials/update_box.html",
-        updates_context(request, task, **kwargs),
-        status=status,
-    )
+    context = updates_context(request, task, **kwargs)
+    # The task page shows the task's minutes in its header too (#task-minutes).
+    context["updates_minutes_oob"] = changed and task.project.track_time
+    response = render(request, "projects/partials/update_box.html", context, status=status)
     response["HX-Retarget"] = "#task-updates"
     response["HX-Reswap"] = "outerHTML"
     if changed:

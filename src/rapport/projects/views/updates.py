@@ -54,9 +54,7 @@ class UpdateForm(forms.Form):
         kwargs.setdefault("auto_id", f"task-{task.pk}-update-%s")
         super().__init__(*args, **kwargs)
         if task.project.track_time:
-            self.fields["minutes"].help_text = _("(whole minutes, at most %(n)d)") % {
-                "n": MAX_UPDATE_MINUTES
-            }
+            self.fields["minutes"].help_text = _("(at most %(n)d)") % {"n": MAX_UPDATE_MINUTES}
         else:
             del self.fields["minutes"]
 

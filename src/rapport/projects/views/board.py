@@ -67,8 +67,6 @@ def my_tasks(request):
         "categories": board.filter_categories(workspace=ws),
         "staff": board.filter_staff(workspace=ws) if actor.is_admin else [],
     }
-    if request.htmx and request.htmx.target == "my-tasks-list":
-        return render(request, "projects/partials/my_tasks_list.html", context)
     return render(request, "projects/my_tasks.html", context)
 
 

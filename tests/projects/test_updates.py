@@ -2,6 +2,8 @@
 minutes in the totals, who may write, bad input refused with nothing changed, 404s."""
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from rapport.core.errors import Forbidden, Invalid, NotFound
 from rapport.core.models import Activity
@@ -359,3 +361,40 @@ def test_unknown_ids_are_404_and_absurd_ids_422(as_member, task):
     assert as_member.delete(f"/api/v1/tasks/{task.pk}/updates/999999").status_code == 404
     assert as_member.get("/api/v1/tasks/0/updates").status_code == 422
     assert as_member.get(f"/api/v1/tasks/{2**64}/updates").status_code == 422
+
+
+JSON_VALUES = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(min_value=-(2**70), max_value=2**70)
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(max_size=30),
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner, max_size=3)
+    ),
+    max_leaves=5,
+)
+
+
+@settings(
+    max_examples=60,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    payload=st.fixed_dictionaries(
+        {},
+        optional={
+            "body": JSON_VALUES | st.text(min_size=1, max_size=50),
+            "minutes": JSON_VALUES | st.integers(min_value=-5, max_value=MAX_UPDATE_MINUTES + 5),
+            "notify": JSON_VALUES,
+        },
+    )
+)
+def test_any_json_is_created_or_refused_and_the_totals_stay_the_sum(as_member, task, payload):
+    response = as_member.post(f"/api/v1/tasks/{task.pk}/updates", payload)
+    assert response.status_code in (201, 422), response.content
+    if response.status_code == 201:
+        assert 1 <= (response.json()["minutes"] or 1) <= MAX_UPDATE_MINUTES
+    spent = sum(m or 0 for m in TaskUpdate.objects.values_list("minutes", flat=True))
+    assert totals(task) == (spent, spent, spent)

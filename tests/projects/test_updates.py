@@ -9,6 +9,7 @@ from rapport.core.errors import Forbidden, Invalid, NotFound
 from rapport.core.models import Activity
 from rapport.projects.models import MAX_UPDATE_MINUTES, TaskUpdate, UpdateMail
 from rapport.projects.services.updates import add_update, delete_update
+from tests.core.factories import make_member
 from tests.projects import updates_helpers as scene
 from tests.projects.factories import make_phase, make_project, make_task
 from tests.projects.updates_helpers import Api, switch_projects_off, totals
@@ -186,14 +187,24 @@ def test_with_the_module_off_the_task_is_not_found(member, workspace, task):
 
 
 def test_notify_queues_one_mail_to_the_other_members(member, colleague, admin, task):
-    from tests.core.factories import make_member
-
     third = make_member(member.workspace, "third@acme.test")
     task.project.memberships.create(workspace=member.workspace, user=third.user)
     update = _add(member, task, body="Please review.", notify=True)
     mail = UpdateMail.objects.get(update=update)
     # The author is left out; the admin is no project member.
     assert mail.recipients == ["colleague@acme.test", "third@acme.test"]
+
+
+def test_people_who_left_the_workspace_get_no_mail(member, colleague, owner, task):
+    from rapport.core import services as core_services
+
+    core_services.member_remove(workspace=member.workspace, actor=owner, user_id=colleague.user_id)
+    third = make_member(member.workspace, "third@acme.test")
+    task.project.memberships.get_or_create(workspace=member.workspace, user=third.user)
+    # Whatever became of the project membership, the colleague left the workspace.
+    task.project.memberships.get_or_create(workspace=member.workspace, user=colleague.user)
+    update = _add(member, task, body="Only current staff.", notify=True)
+    assert UpdateMail.objects.get(update=update).recipients == ["third@acme.test"]
 
 
 def test_notify_without_other_members_sends_nothing(member):

@@ -139,12 +139,17 @@ def _add_minutes(task_id: int, minutes: int) -> None:
 
 
 def _recipients(project: Project, author_id: int) -> list[str]:
+    """The project's members who still belong to the workspace, but the author."""
     emails = (
         User.objects.filter(
             pk__in=ProjectMember.objects.filter(
                 workspace_id=project.workspace_id, project_id=project.pk
             ).values("user_id"),
             is_active=True,
+        )
+        # Someone who left the workspace keeps no right to its news.
+        .filter(
+            pk__in=Membership.objects.filter(workspace_id=project.workspace_id).values("user_id")
         )
         .exclude(pk=author_id)
         .exclude(email="")

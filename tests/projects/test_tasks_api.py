@@ -5,6 +5,8 @@ import json
 
 import pytest
 from django.utils import timezone
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from rapport.core.models import ApiToken, Category
 from rapport.projects.models import CommonTask, Phase, Task
@@ -479,3 +481,58 @@ def test_a_non_member_may_not_add_common_tasks_to_a_phase(as_stranger, stranger,
     )
     assert response.status_code == 403
     assert not Task.objects.exists()
+
+
+# --- no bad input reaches a 500 --------------------------------------------------------------
+
+FUZZ = settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+JSON = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(min_value=-(2**70), max_value=2**70)
+    | st.text(max_size=20)
+    | st.sampled_from(["todo", "done", "high", "2026-02-30", "2026-12-01", "me", "\x00"]),
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3)
+    ),
+    max_leaves=5,
+)
+TASK_FIELDS = sorted(TASK_KEYS - {"id", "project_id", "minutes_total"})
+
+
+@FUZZ
+@given(body=st.dictionaries(st.sampled_from(TASK_FIELDS), JSON, max_size=6))
+def test_any_task_body_is_answered_without_a_server_error(as_member, phase, body):
+    task = make_task(phase, "Target")
+    created = as_member.post("/tasks", {"phase_id": phase.pk, **body})
+    assert created.status_code in (201, 422), created.content
+    updated = as_member.patch(f"/tasks/{task.pk}", body)
+    assert updated.status_code in (200, 422), updated.content
+    if updated.status_code == 422:
+        task.refresh_from_db()
+        assert task.title == "Target"
+
+
+@FUZZ
+@given(
+    name=JSON,
+    position=JSON,
+    ids=JSON,
+    query=st.dictionaries(
+        st.sampled_from(["project", "phase", "assignee", "status", "category", "due_before"]),
+        st.text(max_size=12),
+        max_size=3,
+    ),
+)
+def test_any_phase_body_or_task_filter_is_answered_without_a_server_error(
+    as_member, project, phase, name, position, ids, query
+):
+    base = f"/projects/{project.pk}/phases"
+    assert as_member.post(base, {"name": name}).status_code in (201, 422)
+    patched = as_member.patch(f"{base}/{phase.pk}", {"name": name, "position": position})
+    assert patched.status_code in (200, 422), patched.content
+    added = as_member.post(f"{base}/{phase.pk}/common-tasks", {"common_task_ids": ids})
+    assert added.status_code == 422, added.content
+    assert as_member.get("/tasks", query).status_code in (200, 422)

@@ -342,3 +342,13 @@ def test_a_category_of_the_wrong_kind_cannot_be_posted(client, workspace, member
     )
     assert response.status_code == 422
     assert not Task.objects.exists()
+
+
+def test_minutes_show_only_when_the_project_tracks_time(client, workspace, owner, member):
+    untracked = make_project(owner, "No clock", members=[member])
+    phase = make_phase(untracked, "Only")
+    make_task(phase, "Quiet", minutes_total=75)
+    Phase.objects.filter(pk=phase.pk).update(minutes_total=75)
+    body = login(client, member).get(u("phases_section", workspace, untracked.pk), **HTMX)
+    assert "Quiet" in body.content.decode()
+    assert "1 h 15 min" not in body.content.decode()

@@ -156,7 +156,6 @@ def phase_action(request, project_id: int, phase_id: int, action: str):
             status=422,
             error=text,
             phase_errors={phase_id: text},
-            rename_values={phase_id: request.POST.get("name", "")} if action == "rename" else {},
         )
     return _section(request, project)
 

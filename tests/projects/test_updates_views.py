@@ -257,16 +257,6 @@ def test_the_task_page_shows_the_box(client, member, colleague, task):
     assert 'name="body"' in html
 
 
-def test_an_htmx_post_also_refreshes_the_task_pages_minutes(client, member, task):
-    client.force_login(member.user)
-    response = client.post(
-        _url("task_update_add", task), {"body": "Logged.", "minutes": "75"}, **HTMX
-    )
-    assert '<div id="task-minutes" hx-swap-oob="innerHTML">1 h 15 min</div>' in (
-        response.content.decode()
-    )
-
-
 def test_the_task_page_include_builds_its_own_context(rf, member, colleague, task):
     """What the task page does: include the partial with task, project, can_edit, request."""
     _add(colleague, task, body="Seen through the include.", minutes=30)

@@ -123,8 +123,6 @@ def _task_page_url(request, task: Task) -> str:
 
 def _box(request, task: Task, *, status: int = 200, changed: bool = False, **kwargs):
     context = updates_context(request, task, **kwargs)
-    # The task page shows the task's minutes in its header too (#task-minutes).
-    context["updates_minutes_oob"] = changed and task.project.track_time
     response = render(request, "projects/partials/update_box.html", context, status=status)
     response["HX-Retarget"] = "#task-updates"
     response["HX-Reswap"] = "outerHTML"

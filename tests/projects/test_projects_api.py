@@ -293,3 +293,16 @@ def test_the_creator_stays_a_member_when_not_listed(as_member, member, admin):
         ProjectMember.objects.filter(project_id=project_id).values_list("user_id", flat=True)
     )
     assert users == {member.user_id, admin.user_id}
+
+
+def test_the_contacts_api_filters_by_project(as_member, member):
+    linked = make_contact(member, first_name="Linked")
+    make_contact(member, first_name="Other")
+    project = make_project(member)
+    ProjectContact.objects.create(workspace=member.workspace, project=project, contact=linked)
+    assert ids(as_member.get("/contacts", {"project": project.pk})) == [linked.pk]
+    bad = as_member.get("/contacts", {"project": "x"})
+    assert bad.status_code == 422
+    assert bad.json()["errors"] == [
+        {"field": "project", "message": "Give one or more project ids."}
+    ]

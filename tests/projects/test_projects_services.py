@@ -374,3 +374,27 @@ def test_a_second_member_of_the_workspace_can_start_their_own_project(workspace,
     other = make_member(workspace, "zoe@acme.test")
     project = create(other, name="Zoe's")
     assert member_ids(project) == {other.user_id}
+
+
+# --- demo -------------------------------------------------------------------------------
+
+
+def test_the_demo_workspace_gets_projects_with_phases_and_tasks():
+    from rapport.core.demo import DEMO_SLUG, load_demo
+    from rapport.projects.models import Phase, Task, TaskUpdate
+
+    load_demo()
+    projects = Project.objects.filter(workspace__slug=DEMO_SLUG)
+    assert projects.count() == 3
+    assert Phase.objects.filter(project__in=projects).count() == 5
+    assert Task.objects.filter(project__in=projects).count() == 10
+    for project in projects.filter(track_time=True):
+        logged = sum(
+            TaskUpdate.objects.filter(task__project=project).values_list("minutes", flat=True)
+        )
+        assert project.minutes_total == logged > 0
+    hoekstra = projects.get(name="Site office fit-out")
+    assert hoekstra.company.name == "Hoekstra Bouw"
+    assert ProjectContact.objects.filter(project=hoekstra).count() == 2
+    load_demo()  # a second load changes nothing
+    assert projects.count() == 3

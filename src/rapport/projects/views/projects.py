@@ -421,12 +421,14 @@ def _company_panel(request, company):
             "-created_at", "-id"
         )[: PANEL_PROJECTS + 1]
     )
+    list_url = reverse("project_list", args=[ws.slug])
     return Panel(
         key="projects",
         title=gettext_lazy("Projects"),
-        url=reverse("project_list", args=[ws.slug]) + f"?company={company.pk}",
-        link_label=_("All"),
-        empty=_("No projects for this company yet."),
+        # With projects, the list of this company's; without, the list of all of them.
+        url=f"{list_url}?company={company.pk}" if projects else list_url,
+        link_label=_("All") if projects else _("Open"),
+        empty=_("No projects yet"),
         template="projects/partials/project_company_panel.html",
         context={
             "projects": projects[:PANEL_PROJECTS],

@@ -502,3 +502,14 @@ def test_adding_common_tasks_needs_an_editor(workspace, owner, phase, project):
             common_task_ids=[item.pk],
         )
     assert not Task.objects.exists()
+
+
+def test_a_task_moved_to_another_phase_can_land_at_a_position(member, project, phase):
+    build = make_phase(project, "Build")
+    make_task(build, "B1")
+    make_task(build, "B2")
+    moving = make_task(phase, "Moving")
+    update_task(member, moving, phase_id=build.pk, position=1)
+    assert list(
+        Task.objects.filter(phase=build).order_by("position").values_list("title", "position")
+    ) == [("B1", 0), ("Moving", 1), ("B2", 2)]

@@ -50,7 +50,7 @@ def test_post_an_update_with_minutes_and_delete_it(page: Page, live_server, peop
     page.on("dialog", lambda dialog: (asked.append(dialog.message), dialog.accept()))
     item.get_by_role("button", name="Delete").click()
     expect(box.locator(".upd-item")).to_have_count(0)
-    assert asked[0] == "Delete this update? Its minutes leave the totals."
+    assert asked == ["Delete this update? Its minutes leave the totals."]  # asked once
     expect(box.locator("#task-minutes-total")).to_contain_text("0 min")
     task.refresh_from_db()
     assert task.minutes_total == 0

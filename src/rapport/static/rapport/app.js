@@ -20,16 +20,24 @@
   document.addEventListener("submit", function (event) {
     var form = event.target;
     var question = form.getAttribute && form.getAttribute("data-confirm");
-    if (question && !window.confirm(question)) {
+    if (!question) return;
+    if (!window.confirm(question)) {
       event.preventDefault();
       event.stopImmediatePropagation();
+      return;
     }
+    // htmx handles this submit next: its htmx:confirm must not ask a second time.
+    form.rapportConfirmed = true;
   }, true);
 
-  // htmx requests from such forms ask too.
+  // htmx requests from such forms ask too (unless the submit above just asked).
   document.addEventListener("htmx:confirm", function (event) {
     var form = event.detail.elt.closest && event.detail.elt.closest("form[data-confirm]");
     if (!form) return;
+    if (form.rapportConfirmed) {
+      form.rapportConfirmed = false;
+      return;
+    }
     event.preventDefault();
     if (window.confirm(form.getAttribute("data-confirm"))) event.detail.issueRequest(true);
   });

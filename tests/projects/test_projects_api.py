@@ -306,3 +306,39 @@ def test_the_contacts_api_filters_by_project(as_member, member):
     assert bad.json()["errors"] == [
         {"field": "project", "message": "Give one or more project ids."}
     ]
+
+
+BIG = 2**63 - 1
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        {**NEW, "member_ids": [BIG]},
+        {**NEW, "contact_ids": [BIG]},
+        {**NEW, "company_ids": [BIG]},
+        {**NEW, "company_id": BIG},
+        {**NEW, "name": "Nul\x00byte"},
+        {**NEW, "description": "Nul\x00byte"},
+    ],
+)
+def test_extreme_ids_and_nul_bytes_are_422_never_a_crash(as_member, payload):
+    response = as_member.post("/projects", payload)
+    assert response.status_code == 422
+    assert Project.objects.count() == 0
+
+
+@pytest.mark.parametrize(
+    "params", [{"company": "999999999999999999"}, {"member": "999999999999999999"}, {"q": "a\x00"}]
+)
+def test_extreme_filter_values_never_crash(as_member, member, params):
+    make_project(member)
+    response = as_member.get("/projects", params)
+    assert response.status_code in (200, 422)
+    if response.status_code == 200:
+        assert response.json()["items"] == []
+
+
+def test_the_largest_id_is_a_plain_404(as_member):
+    assert as_member.get(f"/projects/{BIG}").status_code == 404
+    assert as_member.patch(f"/projects/{BIG}", {"name": "x"}).status_code == 404

@@ -68,3 +68,55 @@ def test_add_a_phase_a_task_and_two_common_tasks(page: Page, live_server, scene)
     task_list.get_by_role("link", name="Wireframes").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Wireframes")
     assert errors == []
+
+
+def test_rename_reorder_by_keyboard_and_delete_a_phase_with_its_tasks(
+    page: Page, live_server, scene
+):
+    from rapport.projects.models import Phase
+    from tests.projects.factories import make_phase, make_task
+
+    workspace, project, member = scene
+    design, build = make_phase(project, "Design"), make_phase(project, "Build")
+    make_task(build, "Backend")
+    errors = log_in(page, live_server.url, member.user.email)
+    page.goto(f"{live_server.url}/w/{workspace.slug}/projects/{project.pk}/")
+    section = page.locator("#phases")
+
+    page.locator(f"#phase-menu-{design.pk} summary").click()
+    rename = section.get_by_label("Name", exact=True).first
+    rename.fill("Discovery")
+    rename.press("Enter")
+    expect(section.get_by_role("heading", name="Discovery", level=3)).to_be_visible()
+
+    # Keyboard only: focus the button, press Enter; htmx keeps the focus on it.
+    up = page.locator(f"#phase-up-{build.pk}")
+    up.focus()
+    page.keyboard.press("Enter")
+    expect(section.locator("h3").first).to_have_text("Build")
+    assert list(Phase.objects.order_by("position").values_list("name", flat=True)) == [
+        "Build",
+        "Discovery",
+    ]
+
+    asked = []
+
+    def answer(dialog):
+        asked.append(dialog.message)
+        # Cancel the first question, accept the ones after it.
+        dialog.dismiss() if len(asked) == 1 else dialog.accept()
+
+    page.on("dialog", answer)
+    page.locator(f"#phase-menu-{build.pk} summary").click()
+    page.locator(f"#phase-delete-{build.pk}").click()
+    # Give a request that should not exist the time to arrive before checking.
+    page.wait_for_timeout(500)
+    expect(section.locator("h3")).to_have_text(["Build", "Discovery"])
+    assert Phase.objects.filter(pk=build.pk).exists()
+    # The menu is still open after the refusal.
+    page.locator(f"#phase-delete-{build.pk}").click()
+    expect(section.locator("h3")).to_have_text(["Discovery"])
+    assert not Phase.objects.filter(pk=build.pk).exists()
+    # The phase still had a task, so the browser asked first.
+    assert asked[0] == "Delete phase Build and its task? Its updates and time go too."
+    assert errors == []

@@ -290,3 +290,34 @@ def test_the_contact_list_filters_by_project(client, member, workspace):
     assert "Linked Person" in text(page)
     assert "Other Person" not in text(page)
     assert f'<option value="{project.pk}" selected>Dock app</option>' in page.content.decode()
+
+
+def test_the_project_page_costs_the_same_with_more_members_and_links(
+    client, member, owner, workspace, django_assert_max_num_queries
+):
+    from tests.core.factories import make_member
+
+    project = make_project(member)
+    login(client, member)
+    client.get(url(workspace, f"projects/{project.pk}/"))  # warm the session
+
+    def add(n):
+        for i in range(n):
+            extra = make_member(workspace, f"p{n}-{i}@acme.test")
+            ProjectMember.objects.create(workspace=workspace, project=project, user=extra.user)
+            contact = make_contact(member, first_name=f"C{n}-{i}")
+            ProjectContact.objects.create(workspace=workspace, project=project, contact=contact)
+            update_project(
+                workspace=member.workspace,
+                actor=member,
+                project_id=project.pk,
+                data={"name": f"Name {n}-{i}"},
+            )
+
+    add(2)
+    with django_assert_max_num_queries(30) as few:
+        assert client.get(url(workspace, f"projects/{project.pk}/")).status_code == 200
+    add(12)
+    with django_assert_max_num_queries(30) as many:
+        assert client.get(url(workspace, f"projects/{project.pk}/")).status_code == 200
+    assert len(many) == len(few)

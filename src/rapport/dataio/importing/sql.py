@@ -111,12 +111,21 @@ def _converter(field: models.Field):
     if isinstance(field, models.JSONField):
         adapt, encoder = connection.ops.adapt_json_value, field.encoder
         empty = {list: adapt([], encoder), dict: adapt({}, encoder)}
+        seen: dict[int, tuple] = {}  # id -> (the value, kept alive; its encoding)
 
         def json_value(value):
             # Most rows hold no other emails, no custom values, no changes: encoded once.
-            return (
-                adapt(value, encoder) if value else empty.get(type(value)) or adapt(value, encoder)
-            )
+            # A value object shared by many rows (an import's change records) is encoded
+            # once too; `seen` lives for one insert call, while every row is referenced.
+            if not value:
+                return empty.get(type(value)) or adapt(value, encoder)
+            hit = seen.get(id(value))
+            if hit is not None and hit[0] is value:
+                return hit[1]
+            adapted = adapt(value, encoder)
+            if type(value) is dict and len(seen) < 1024:
+                seen[id(value)] = (value, adapted)
+            return adapted
 
         return json_value
     if isinstance(field, models.DateTimeField):

@@ -35,6 +35,8 @@ from rapport.dataio.importing.rows import (
     fold,
 )
 from rapport.search import index as search_index
+from rapport.search.fold import phone_digits
+from rapport.search.registry import Document
 
 CONTACT_COLUMNS = (
     "workspace",
@@ -259,6 +261,24 @@ def _company_tuple(base, ws, values, type_id, role, owner_id, custom, now) -> tu
     )
 
 
+def contact_document(pk: int, row: tuple) -> Document:
+    """The search document of a contact from its CONTACT_COLUMNS tuple: what
+    `ContactProvider.documents` makes of the same row read back from the table."""
+    first, last, email, phone, emails, phones, job = row[1:7] + (row[8],)
+    name = f"{first} {last}".strip()
+    return Document(
+        object_id=pk,
+        title=name or email or f"#{pk}",
+        subtitle=" · ".join(x for x in (email or phone, job) if x),
+        words=[name or email],
+        other=[
+            email,
+            *(emails or []),
+            *(phone_digits(p) for p in [phone, *(phones or [])] if p),
+        ],
+    )
+
+
 def _contact_summary(values: dict, pk: int) -> str:
     name = f"{values.get('first_name', '')} {values.get('last_name', '')}".strip()
     return name or values.get("email") or f"#{pk}"
@@ -343,21 +363,31 @@ class ContactImporter(Importer):
         ids = sql.insert(Contact, CONTACT_COLUMNS, tuples, returning=True)
         links, shares, changes = [], [], []
         team_names = c.names(ctx.teams)
+        # One change record per distinct set of labels, shared by the rows that have it,
+        # so the activity insert encodes each set once (sql.insert caches by object).
+        change_of: dict[tuple[int, ...], dict] = {}
         for r, pk in zip(rows, ids, strict=True):
             mine = self.label_ids(r, label_ids)
             links += [(ws, pk, label) for label in mine]
             shares += [(ws, pk, team.pk) for team in ctx.teams]
-            change = {}
-            if mine:
-                change["labels"] = [[], [ctx.category_names[label] for label in mine]]
-            if team_names:
-                change["teams"] = [[], team_names]
+            change = change_of.get(tuple(mine))
+            if change is None:
+                change = {}
+                if mine:
+                    change["labels"] = [[], [ctx.category_names[label] for label in mine]]
+                if team_names:
+                    change["teams"] = [[], team_names]
+                change_of[tuple(mine)] = change
             changes.append(change)
         sql.insert(ContactLabel, LINK_COLUMNS, links)
         sql.insert(ContactTeam, ("workspace", "contact", "team"), shares)
         summaries = ((pk, _contact_summary(r.values, pk)) for r, pk in zip(rows, ids, strict=True))
         self.activities("contact.imported", "contact", summaries, now, changes)
-        search_index.refresh(ws, "contact", ids)
+        # The index rows from the values just written, as ContactProvider builds them
+        # from the table (tests/search/test_index.py checks that they agree).
+        search_index.store(
+            ws, "contact", (contact_document(pk, t) for pk, t in zip(ids, tuples, strict=True))
+        )
 
     def _update(self, rows, company_ids, label_ids, source_ids, now) -> None:
         ctx = self.ctx

@@ -2,8 +2,10 @@
 
 - CSV as a member (the visibility rule filters) and as the owner (every contact), through
   the API with Django's test client, consuming the streamed response; target ≥ 200,000
-  rows/s. Raw: a bare SELECT of the same columns and the same visibility rule streamed
-  from a DB cursor to `csv.writer` (no names behind ids, no neutralising).
+  rows/s. Raw: a bare SELECT of the same columns and the same visibility rule (in the
+  full-read shape exports use, `visibility_where`) streamed from a DB cursor to
+  `csv.writer` (no names behind ids, no neutralising). For the member, the same bare
+  SELECT with the list pages' per-row probe is reported beside it.
 - The same CSV in plain columns only (email, first and last name: the user-list download
   case), beside a bare SELECT of those three columns.
 - XLSX as the member (no target: XLSX is slow by nature; the figure is reported).
@@ -39,20 +41,39 @@ def _best(fn, repeat: int = REPEAT) -> tuple[float, int]:
     return best, rows
 
 
-def _raw_csv(ws, actor, columns: str = RAW_COLUMNS) -> int:
-    """The same rows by hand: one SELECT streamed from a cursor into csv.writer."""
-    from django.db import connection
-
-    where = ["c.workspace_id = %s", "c.is_test = %s"]
-    params: list = [ws.pk, False]
-    if not actor.is_owner:
-        where.append(
+def visibility_where(ws, actor, shape: str = "ids") -> tuple[str, list]:
+    """The visibility rule for `customers_contact c`, by hand, in one of its two shapes:
+    "probe" (the list pages': a per-row EXISTS over the row's team shares) or "ids"
+    (full reads: the visible ids gathered from my contacts, the unclaimed ones and my
+    teams' shares, each row then fetched by id)."""
+    if actor.is_owner:
+        return "TRUE", []
+    if shape == "probe":
+        return (
             "(c.owner_id = %s OR c.owner_id IS NULL OR (c.visibility = 'teams' AND EXISTS ("
             "SELECT 1 FROM core_teammember t WHERE t.workspace_id = %s AND t.user_id = %s "
             "AND t.team_id IN (SELECT s.team_id FROM customers_contactteam s "
-            "WHERE s.workspace_id = %s AND s.contact_id = c.id))))"
+            "WHERE s.workspace_id = %s AND s.contact_id = c.id))))",
+            [actor.user_id, ws.pk, actor.user_id, ws.pk],
         )
-        params += [actor.user_id, ws.pk, actor.user_id, ws.pk]
+    return (
+        "c.id IN (SELECT o.id FROM customers_contact o WHERE o.workspace_id = %s "
+        "AND o.owner_id = %s UNION ALL SELECT u.id FROM customers_contact u "
+        "WHERE u.workspace_id = %s AND u.owner_id IS NULL UNION ALL SELECT s.contact_id "
+        "FROM core_teammember t JOIN customers_contactteam s ON s.team_id = t.team_id "
+        "WHERE t.workspace_id = %s AND t.user_id = %s AND s.workspace_id = %s) "
+        "AND (c.owner_id = %s OR c.owner_id IS NULL OR c.visibility = 'teams')",
+        [ws.pk, actor.user_id, ws.pk, ws.pk, actor.user_id, ws.pk, actor.user_id],
+    )
+
+
+def _raw_csv(ws, actor, columns: str = RAW_COLUMNS, shape: str = "ids") -> int:
+    """The same rows by hand: one SELECT streamed from a cursor into csv.writer."""
+    from django.db import connection
+
+    rule, rule_params = visibility_where(ws, actor, shape)
+    where = ["c.workspace_id = %s", "c.is_test = %s", rule]
+    params: list = [ws.pk, False, *rule_params]
     sql = (
         f"SELECT {columns} FROM customers_contact c WHERE {' AND '.join(where)} "
         "ORDER BY c.created_at DESC, c.id DESC"
@@ -126,6 +147,20 @@ def run(ws, member, contacts, emit) -> None:
                 unit="rows/s",
                 target=">= 200,000 rows/s",
                 queries=len(ctx.captured_queries),
+            )
+
+        if not actor.is_owner:
+            # The same bare SELECT with the list pages' shape of the rule, for comparison.
+            probe_s, probe_rows = _best(lambda actor=actor: _raw_csv(ws, actor, shape="probe"))
+            assert probe_rows == visible, (probe_rows, visible)
+            emit(
+                table="data",
+                work=f"bare SELECT, per-row visibility probe ({who})",
+                ours=probe_rows / probe_s,
+                raw=None,
+                unit="rows/s",
+                target="(reported)",
+                queries=None,
             )
 
     member_visible = contact_visible(workspace=ws, actor=member).filter(is_test=False).count()

@@ -5,7 +5,8 @@ may see: all of them for the workspace owner, the visible share for a member. Th
 fetched through the API with Django's test client and the streamed response consumed,
 in the default columns (email, first and last name); target >= 200,000 rows/s. Raw: a
 bare SELECT of the same three columns under the same conditions (and, for the member, the
-same visibility rule) streamed from a database cursor into `csv.writer`.
+same visibility rule in the same full-read shape, `bench.export.visibility_where`) streamed
+from a database cursor into `csv.writer`.
 
     BENCH_CONTACTS=50000 python bench/run.py --members 0 --only sqlite
 """
@@ -33,16 +34,11 @@ def _raw_csv(ws, actor) -> int:
     """The members by hand: one SELECT streamed from a cursor into csv.writer."""
     from django.db import connection
 
-    where = ["c.workspace_id = %s", "c.is_test = %s", "c.is_active = %s"]
-    params: list = [ws.pk, False, True]
-    if not actor.is_owner:
-        where.append(
-            "(c.owner_id = %s OR c.owner_id IS NULL OR (c.visibility = 'teams' AND EXISTS ("
-            "SELECT 1 FROM core_teammember t WHERE t.workspace_id = %s AND t.user_id = %s "
-            "AND t.team_id IN (SELECT s.team_id FROM customers_contactteam s "
-            "WHERE s.workspace_id = %s AND s.contact_id = c.id))))"
-        )
-        params += [actor.user_id, ws.pk, actor.user_id, ws.pk]
+    from bench.export import visibility_where
+
+    rule, rule_params = visibility_where(ws, actor)  # the download's shape
+    where = ["c.workspace_id = %s", "c.is_test = %s", "c.is_active = %s", rule]
+    params: list = [ws.pk, False, True, *rule_params]
     sql = (
         "SELECT c.email, c.first_name, c.last_name FROM customers_contact c "
         f"WHERE {' AND '.join(where)} ORDER BY c.created_at DESC, c.id DESC"

@@ -5,6 +5,7 @@ from collections.abc import Sequence
 from django.utils.text import slugify
 
 from rapport.core.models import Membership
+from rapport.customers.selectors import contact_visible_scan
 from rapport.dataio import exporting
 from rapport.lists import selectors
 from rapport.lists.models import UserList
@@ -38,6 +39,10 @@ def members_csv(*, actor: Membership, user_list: UserList, keys: Sequence[str] |
     workspace = actor.workspace
     columns = exporting.contact_columns(workspace, list(keys) if keys else DEFAULT_COLUMNS)
     read = selectors.read_filter(workspace=workspace, actor=actor, params=user_list.filter)
-    members = selectors.user_list_members(workspace=workspace, actor=actor, read=read)
+    # A download reads every member: the visibility rule in its full-read shape.
+    visible = contact_visible_scan(workspace=workspace, actor=actor)
+    members = selectors.user_list_members(
+        workspace=workspace, actor=actor, read=read, visible=visible
+    )
     rows = exporting.contact_rows(workspace, members.order_by(*read.parsed.order), columns)
     return exporting.csv_response(csv_filename(user_list), exporting.headers(columns), rows)

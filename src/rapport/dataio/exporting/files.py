@@ -33,11 +33,16 @@ def _neutralised_batches(rows: Iterable[Sequence]) -> Iterator[list[Sequence]]:
 def stream_csv(header: Sequence[str], rows: Iterable[Sequence]) -> Iterator[bytes]:
     """CSV as UTF-8 with a BOM (so Excel reads the accents), CRLF line ends, in pieces of
     about 64 KB. Every cell is neutralised (rows from `contact_rows`/`company_rows` come
-    neutralised already and pass straight through)."""
+    neutralised already and pass straight through, or as CSV the database wrote)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     buffer.write(BOM)
     writer.writerow([neutralise(h) for h in header])
+    lines = rows.csv_lines() if hasattr(rows, "csv_lines") else None
+    if lines is not None:  # the database writes the rows' CSV itself
+        yield buffer.getvalue().encode()
+        yield from lines
+        return
     for batch in _neutralised_batches(rows):
         for start in range(0, len(batch), CSV_SLICE):
             writer.writerows(batch[start : start + CSV_SLICE])

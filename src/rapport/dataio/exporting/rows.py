@@ -30,7 +30,7 @@ from django.db.models.fields.json import KeyTextTransform
 from django.db.models.functions import Cast
 
 from rapport.dataio.exporting.cells import TRIGGERS, Column, neutralise_text
-from rapport.dataio.exporting.fast import fast_batches, fast_columns
+from rapport.dataio.exporting.fast import copy_csv, fast_batches, fast_columns
 
 CHUNK_ROWS = 2000  # rows per database fetch and per batch of lookups
 COMPANY_CACHE = 100_000  # company names kept between chunks
@@ -44,16 +44,26 @@ class Rows:
 
     `batches()` gives lists of row tuples (what csv.writer.writerows and the XLSX writer
     take whole); iterating gives each row as a list of strings, as the CSV holds them.
+    `csv_lines()` gives the same rows as finished CSV bytes when the database writes
+    them itself (PostgreSQL's COPY), else None. Use one of the three, once.
     `neutralised = True` tells the writers that every cell is already safe.
     """
 
     neutralised = True
 
-    def __init__(self, batches: Iterator[list[tuple]]):
+    def __init__(
+        self,
+        batches: Iterator[list[tuple]],
+        csv_lines: Callable[[], Iterator[bytes] | None] | None = None,
+    ):
         self._batches = batches
+        self._csv_lines = csv_lines
 
     def batches(self) -> Iterator[list[tuple]]:
         return self._batches
+
+    def csv_lines(self) -> Iterator[bytes] | None:
+        return self._csv_lines() if self._csv_lines else None
 
     def __iter__(self) -> Iterator[list[str]]:
         for batch in self._batches:
@@ -310,7 +320,10 @@ def _stream(
     from rapport.customers.selectors import contact_visible
 
     if fast and fast_columns(columns):
-        return Rows(fast_batches(queryset, columns, chunk_size=chunk_size))
+        return Rows(
+            fast_batches(queryset, columns, chunk_size=chunk_size, workspace_id=workspace.pk),
+            csv_lines=lambda: copy_csv(queryset, columns, workspace_id=workspace.pk),
+        )
     values, at = _select(queryset, columns)
     chunk_size = chunk_size or CHUNK_ROWS
     lookups = _Lookups(workspace, actor, values.db)

@@ -267,6 +267,8 @@ class FilterFields(Schema):
     created_within_days: str | None = None
     created_after: str | None = None
     created_before: str | None = None
+    # Linked to this project (the projects module registers the filter; off = refused).
+    project: str | None = None
     sort: str | None = None
 
 

@@ -248,6 +248,9 @@ def _changes(activity, defs: dict[str, FieldDef]) -> list[tuple[str, str | None,
     return rows
 
 
+PROJECT_VERB_PREFIXES = {"project", "phase", "task"}
+
+
 def _timeline(
     request, target_type: str, target_id: int, cursor: str | None = None, defs=None
 ) -> dict:
@@ -265,6 +268,8 @@ def _timeline(
         activity.verb_text = VERBS.get(activity.verb, activity.verb)
         activity.change_rows = _changes(activity, defs)
         activity.is_note = activity.verb.startswith("note.")
+        # Work done in a project for this company: its summary names the project and task.
+        activity.from_project = activity.verb.split(".", 1)[0] in PROJECT_VERB_PREFIXES
     url_name = "contact_timeline" if target_type == "contact" else "company_timeline"
     return {
         "timeline": page,

@@ -17,27 +17,22 @@
   });
 
   // Forms marked data-confirm ask before they submit (deletes, removals).
+  var HTMX_VERBS = ["hx-post", "hx-get", "hx-put", "hx-patch", "hx-delete"];
   document.addEventListener("submit", function (event) {
     var form = event.target;
     var question = form.getAttribute && form.getAttribute("data-confirm");
-    if (!question) return;
+    // An htmx form asks in htmx:confirm below, once; asking here too asked twice.
+    if (!question || HTMX_VERBS.some(function (v) { return form.hasAttribute(v); })) return;
     if (!window.confirm(question)) {
       event.preventDefault();
       event.stopImmediatePropagation();
-      return;
     }
-    // htmx handles this submit next: its htmx:confirm must not ask a second time.
-    form.rapportConfirmed = true;
   }, true);
 
-  // htmx requests from such forms ask too (unless the submit above just asked).
+  // htmx requests from such forms ask here.
   document.addEventListener("htmx:confirm", function (event) {
     var form = event.detail.elt.closest && event.detail.elt.closest("form[data-confirm]");
     if (!form) return;
-    if (form.rapportConfirmed) {
-      form.rapportConfirmed = false;
-      return;
-    }
     event.preventDefault();
     if (window.confirm(form.getAttribute("data-confirm"))) event.detail.issueRequest(true);
   });

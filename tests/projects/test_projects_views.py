@@ -61,7 +61,7 @@ def test_the_list_shows_projects_and_filters_them(client, member, owner, workspa
     page = text(client.get(url(workspace, "projects/")))
     assert "Alpha site" in page
     assert "Beta app" in page
-    assert "2 h 05 min" in page  # the time column appears when a project tracks time
+    assert "2 h 5 min" in page  # the time column appears when a project tracks time
     mine = text(client.get(url(workspace, "projects/?member=me")))
     assert "Alpha site" in mine
     assert "Beta app" not in mine

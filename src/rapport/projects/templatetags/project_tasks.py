@@ -2,7 +2,8 @@
 page, and durations as people read them."""
 
 from django import template
-from django.utils.translation import gettext as _
+
+from rapport.projects.durations import minutes_text
 
 register = template.Library()
 
@@ -30,17 +31,7 @@ def phases_prepare(context) -> str:
 
 @register.filter
 def task_minutes(value) -> str:
-    """90 -> "1 h 30 min"; 45 -> "45 min"; empty -> "0 min"."""
-    try:
-        minutes = int(value or 0)
-    except (TypeError, ValueError):
-        return ""
-    hours, rest = divmod(minutes, 60)
-    if not hours:
-        return _("%(m)d min") % {"m": rest}
-    if not rest:
-        return _("%(h)d h") % {"h": hours}
-    return _("%(h)d h %(m)d min") % {"h": hours, "m": rest}
+    return minutes_text(value)
 
 
 @register.filter

@@ -2,7 +2,8 @@
 written the way people read durations."""
 
 from django import template
-from django.utils.translation import gettext as _
+
+from rapport.projects.durations import minutes_text
 
 register = template.Library()
 
@@ -31,14 +32,4 @@ def task_updates_prepare(context) -> str:
 
 @register.filter
 def minutes_human(value) -> str:
-    """90 -> "1 h 30 min"; 45 -> "45 min"; 0 or empty -> "0 min"."""
-    try:
-        minutes = int(value or 0)
-    except (TypeError, ValueError):
-        return ""
-    hours, rest = divmod(minutes, 60)
-    if not hours:
-        return _("%(m)d min") % {"m": rest}
-    if not rest:
-        return _("%(h)d h") % {"h": hours}
-    return _("%(h)d h %(m)d min") % {"h": hours, "m": rest}
+    return minutes_text(value)

@@ -28,6 +28,7 @@ from rapport.customers import selectors as customer_selectors
 from rapport.customers.models import Company
 from rapport.projects import access
 from rapport.projects import selectors_projects as reads
+from rapport.projects.durations import minutes_text
 from rapport.projects.forms import ProjectForm
 from rapport.projects.models import Project, ProjectStatus
 from rapport.projects.selectors import project_get
@@ -68,14 +69,6 @@ SORT_LABELS = {
     "-created": gettext_lazy("Newest first"),
     "created": gettext_lazy("Oldest first"),
 }
-
-
-def minutes_text(minutes: int) -> str:
-    """ "3 h 05 min", "45 min": time spent as people read it."""
-    hours, rest = divmod(int(minutes or 0), 60)
-    if not hours:
-        return _("%(m)d min") % {"m": rest}
-    return _("%(h)d h %(m)02d min") % {"h": hours, "m": rest}
 
 
 def _project(request, project_id: int) -> Project:

@@ -44,11 +44,15 @@ PROJECTS = [
                 "Installation",
                 [
                     ("Order network cabinets", "in_progress", "high", 3, "dan@demo.rapport.test"),
-                    ("Book the electricians", "todo", "normal", 7, "dan@demo.rapport.test"),
+                    ("Book the electricians", "todo", "normal", 7, "owner@demo.rapport.test"),
                     ("Signage proofs", "todo", "low", 14, "ada@demo.rapport.test"),
                 ],
             ),
-            ("Handover", [("Walk-through with Joris", "todo", "normal", 28, None)]),
+            # The demo's owner has work of their own, so My tasks is not empty on day one.
+            (
+                "Handover",
+                [("Walk-through with Joris", "todo", "normal", 28, "owner@demo.rapport.test")],
+            ),
         ],
     ),
     (

@@ -15,6 +15,7 @@ from rapport.projects.models import (
     TaskUpdate,
 )
 from rapport.projects.services.projects import create_project
+from rapport.projects.services.tasks import create_common_task
 
 # (name, company, status, track time, member emails, description, phases)
 # A phase is (name, [(title, status, priority, days until due, assignee email)]).
@@ -89,6 +90,13 @@ PROJECTS = [
             ),
         ],
     ),
+]
+
+# The library's templates: (title, description, category position, estimate in minutes).
+COMMON_TASKS = [
+    ("Kick-off meeting", "Agree scope, dates and who does what.", 2, 60),
+    ("Send the invoice", "Invoice the finished phase; attach the time report.", 4, 15),
+    ("Retrospective", "What went well, what to change next time.", 2, 45),
 ]
 
 
@@ -173,3 +181,15 @@ def load_projects(*, actor: Membership) -> None:
             total += phase_minutes
         if total:
             Project.objects.filter(pk=project.pk).update(minutes_total=total)
+    for title, description, position, estimate in COMMON_TASKS:
+        category = categories[position] if position < len(categories) else None
+        create_common_task(
+            workspace=workspace,
+            actor=actor,
+            data={
+                "title": title,
+                "description": description,
+                "category_id": category.pk if category else None,
+                "estimate_minutes": estimate,
+            },
+        )

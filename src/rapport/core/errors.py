@@ -1,5 +1,7 @@
 """Domain errors: services raise these; one handler maps them to HTTP (api.py, views)."""
 
+from django.utils.translation import gettext as _
+
 
 class DomainError(Exception):
     status = 400
@@ -55,3 +57,26 @@ class Unavailable(DomainError):
 
     status = 503
     default_code = "unavailable"
+
+
+class Errors:
+    """Gathers field errors so a form shows all of them, not the first one only."""
+
+    def __init__(self):
+        self.items: list[dict] = []
+
+    def add(self, field: str, message: str) -> None:
+        self.items.append({"field": field, "message": str(message)})
+
+    def raise_if_any(self) -> None:
+        if self.items:
+            fields = ", ".join(dict.fromkeys(e["field"] for e in self.items))
+            raise Invalid(
+                _("Check these fields: %(fields)s.") % {"fields": fields}, errors=self.items
+            )
+
+    def take(self, exc: Invalid, default_field: str) -> None:
+        if exc.errors:
+            self.items.extend(exc.errors)
+        else:
+            self.add(default_field, exc.message)

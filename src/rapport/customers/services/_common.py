@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator, validate_email
 from django.utils.translation import gettext as _
 
-from rapport.core.errors import Invalid, NotFound
+from rapport.core.errors import Errors, NotFound
 from rapport.core.models import Category, Membership, Team, Workspace
 from rapport.customers.models import CustomerRole
 
@@ -16,29 +16,6 @@ PHONE = re.compile(r"^\+?[0-9 ()./-]{3,40}$")
 DOMAIN = re.compile(r"^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
 MAX_OTHER = 20
 UNSET = object()
-
-
-class Errors:
-    """Gathers field errors so a form shows all of them, not the first one only."""
-
-    def __init__(self):
-        self.items: list[dict] = []
-
-    def add(self, field: str, message: str) -> None:
-        self.items.append({"field": field, "message": str(message)})
-
-    def raise_if_any(self) -> None:
-        if self.items:
-            fields = ", ".join(dict.fromkeys(e["field"] for e in self.items))
-            raise Invalid(
-                _("Check these fields: %(fields)s.") % {"fields": fields}, errors=self.items
-            )
-
-    def take(self, exc: Invalid, default_field: str) -> None:
-        if exc.errors:
-            self.items.extend(exc.errors)
-        else:
-            self.add(default_field, exc.message)
 
 
 def text(errors: Errors, data: dict, name: str, max_length: int) -> str | None:

@@ -16,7 +16,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils.translation import gettext as _
 
-from rapport.core.errors import Invalid, NotFound
+from rapport.core.errors import Errors, NotFound
 from rapport.core.models import Membership, Workspace
 from rapport.customers.selectors import company_visible, contact_visible
 from rapport.projects import access, activity
@@ -37,22 +37,7 @@ MAX_LINKS = 500
 SCALARS = ("name", "description", "status", "company", "track_time", "emails_from")
 
 
-class _Errors:
-    def __init__(self):
-        self.items: list[dict] = []
-
-    def add(self, field: str, message: str) -> None:
-        self.items.append({"field": field, "message": str(message)})
-
-    def raise_if_any(self) -> None:
-        if self.items:
-            fields = ", ".join(dict.fromkeys(e["field"] for e in self.items))
-            raise Invalid(
-                _("Check these fields: %(fields)s.") % {"fields": fields}, errors=self.items
-            )
-
-
-def _text(errors: _Errors, data: dict, name: str, limit: int, *, multiline=False) -> str | None:
+def _text(errors: Errors, data: dict, name: str, limit: int, *, multiline=False) -> str | None:
     value = data[name]
     if value is None:
         return ""
@@ -80,7 +65,7 @@ def _id(value: Any) -> int | None:
     return None
 
 
-def _ids(errors: _Errors, data: dict, name: str) -> list[int] | None:
+def _ids(errors: Errors, data: dict, name: str) -> list[int] | None:
     raw = data[name]
     if raw is None:
         return []
@@ -101,7 +86,7 @@ def _clean(
     workspace: Workspace, actor: Membership, data: dict, project: Project | None
 ) -> dict[str, Any]:
     """The values to write, from the keys present in `data` (all required ones on create)."""
-    errors = _Errors()
+    errors = Errors()
     values: dict[str, Any] = {}
     creating = project is None
     if creating or "name" in data:

@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from rapport.core.activity import record_activity
-from rapport.core.errors import Conflict, Invalid, NotFound
+from rapport.core.errors import Conflict, Errors, Invalid, NotFound
 from rapport.core.models import Category, Membership, Workspace
 from rapport.projects import access
 from rapport.projects.activity import record
@@ -44,23 +44,6 @@ UNSET = object()
 
 
 # --- validation ---------------------------------------------------------------------------
-
-
-class Errors:
-    """Every problem with the input at once, so a form shows them all."""
-
-    def __init__(self):
-        self.items: list[dict] = []
-
-    def add(self, field: str, message: str) -> None:
-        self.items.append({"field": field, "message": str(message)})
-
-    def raise_if_any(self) -> None:
-        if self.items:
-            fields = ", ".join(dict.fromkeys(e["field"] for e in self.items))
-            raise Invalid(
-                _("Check these fields: %(fields)s.") % {"fields": fields}, errors=self.items
-            )
 
 
 def _text(errors: Errors, data: dict, name: str, max_length: int, *, one_line: bool) -> Any:

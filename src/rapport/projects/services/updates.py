@@ -23,7 +23,7 @@ from django.db.models import F, Value
 from django.db.models.functions import Greatest
 from django.utils.translation import gettext as _
 
-from rapport.core.errors import Conflict, Forbidden, Invalid, NotFound
+from rapport.core.errors import Conflict, Errors, Forbidden, NotFound
 from rapport.core.models import Membership, User, Workspace
 from rapport.projects import activity
 from rapport.projects.access import require_editor, require_module
@@ -41,22 +41,7 @@ from rapport.projects.models import (
 MAX_BODY = 20_000
 
 
-class _Errors:
-    def __init__(self):
-        self.items: list[dict] = []
-
-    def add(self, field: str, message: str) -> None:
-        self.items.append({"field": field, "message": str(message)})
-
-    def raise_if_any(self) -> None:
-        if self.items:
-            fields = ", ".join(dict.fromkeys(e["field"] for e in self.items))
-            raise Invalid(
-                _("Check these fields: %(fields)s.") % {"fields": fields}, errors=self.items
-            )
-
-
-def _body(errors: _Errors, value: Any) -> str:
+def _body(errors: Errors, value: Any) -> str:
     if value is None or (isinstance(value, str) and not value.strip()):
         errors.add("body", _("Write the update."))
         return ""
@@ -76,7 +61,7 @@ def _body(errors: _Errors, value: Any) -> str:
     return value.replace("\r\n", "\n")
 
 
-def _minutes(errors: _Errors, project: Project, value: Any) -> int | None:
+def _minutes(errors: Errors, project: Project, value: Any) -> int | None:
     """Whole minutes from 1 to a day, or None when none were given."""
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
@@ -102,7 +87,7 @@ def _minutes(errors: _Errors, project: Project, value: Any) -> int | None:
     return value
 
 
-def _notify(errors: _Errors, value: Any) -> bool:
+def _notify(errors: Errors, value: Any) -> bool:
     if value is None:
         return False
     if not isinstance(value, bool):
@@ -171,7 +156,7 @@ def add_update(*, workspace: Workspace, actor: Membership, task_id: int, data: d
     task = _task(workspace, actor, task_id)
     project = task.project
     require_editor(actor, project)
-    errors = _Errors()
+    errors = Errors()
     body = _body(errors, data.get("body"))
     minutes = _minutes(errors, project, data.get("minutes"))
     notify = _notify(errors, data.get("notify", False))

@@ -8,9 +8,9 @@ import openpyxl
 import pytest
 from django.utils import timezone
 
-from rapport.core.models import ApiToken
 from rapport.customers.models import Contact
-from tests.core.factories import PASSWORD, make_member, token_for
+from tests.api_client import Api as BaseApi
+from tests.core.factories import PASSWORD, make_member
 from tests.customers.factories import make_company, make_contact, make_team
 
 pytestmark = pytest.mark.django_db
@@ -18,15 +18,7 @@ pytestmark = pytest.mark.django_db
 INJECTIONS = ["=1+1", "+1", "-1", "@SUM(A1)", "\tx", "\rx"]
 
 
-class Api:
-    def __init__(self, client, membership):
-        self.client = client
-        self.headers = {"HTTP_AUTHORIZATION": f"Bearer {token_for(membership)}"}
-        ApiToken.objects.filter(user_id=membership.user_id).update(last_used_at=timezone.now())
-
-    def get(self, path, params=None):
-        return self.client.get(path, params or {}, **self.headers)
-
+class Api(BaseApi):
     def csv(self, path, params=None) -> list[list[str]]:
         response = self.get(path, params)
         assert response.status_code == 200, response.content[:500]

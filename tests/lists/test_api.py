@@ -3,19 +3,17 @@ caller may see them, broken filters, the module switch, 404s and query counts.""
 
 import csv
 import io
-import json
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from rapport.core.models import ApiToken, Category
+from rapport.core.models import Category
 from rapport.customfields import services as field_services
 from rapport.lists.models import UserList
-from tests.core.factories import token_for
+from tests.api_client import Api as BaseApi
 from tests.customers.factories import make_contact
 from tests.lists.factories import make_industry_field, make_list
 
@@ -34,31 +32,7 @@ LIST_KEYS = {
 }
 
 
-class Api:
-    """Speaks as one membership through a Bearer token."""
-
-    def __init__(self, client, membership):
-        self.client = client
-        self.headers = {"HTTP_AUTHORIZATION": f"Bearer {token_for(membership)}"}
-        # As if used a moment ago, so no request pays for noting the token's last use.
-        ApiToken.objects.filter(user_id=membership.user_id).update(last_used_at=timezone.now())
-
-    def get(self, path, params=None):
-        return self.client.get(path, params or {}, **self.headers)
-
-    def post(self, path, data):
-        return self.client.post(
-            path, json.dumps(data), content_type="application/json", **self.headers
-        )
-
-    def patch(self, path, data):
-        return self.client.patch(
-            path, json.dumps(data), content_type="application/json", **self.headers
-        )
-
-    def delete(self, path):
-        return self.client.delete(path, **self.headers)
-
+class Api(BaseApi):
     def csv(self, path, params=None) -> list[list[str]]:
         response = self.get(path, params)
         assert response.status_code == 200, response.content

@@ -8,7 +8,8 @@ import io
 import openpyxl
 import pytest
 
-from tests.core.factories import make_member, token_for
+from tests.api_client import ApiV1 as Api
+from tests.core.factories import make_member
 from tests.projects.factories import make_phase, make_project, make_task, task_category
 
 pytestmark = pytest.mark.django_db
@@ -25,15 +26,6 @@ def parse_xlsx(response):
     assert response.status_code == 200
     book = openpyxl.load_workbook(io.BytesIO(b"".join(response.streaming_content)))
     return book.active
-
-
-class Api:
-    def __init__(self, client, membership):
-        self.client = client
-        self.auth = {"HTTP_AUTHORIZATION": f"Bearer {token_for(membership)}"}
-
-    def get(self, path):
-        return self.client.get(f"/api/v1{path}", **self.auth)
 
 
 @pytest.fixture

@@ -1,14 +1,11 @@
 """/api/v1/projects: shape, verbs, filters, paging, who may change what, module off,
 other workspaces, bad input and query counts."""
 
-import json
-
 import pytest
-from django.utils import timezone
 
-from rapport.core.models import ApiToken, Workspace
+from rapport.core.models import Workspace
 from rapport.projects.models import Project, ProjectContact, ProjectMember
-from tests.core.factories import token_for
+from tests.api_client import ApiV1 as Api
 from tests.customers.factories import make_company, make_contact
 from tests.projects.factories import make_project
 
@@ -30,31 +27,6 @@ KEYS = {
     "created_at",
     "updated_at",
 }
-
-
-class Api:
-    """Speaks as one membership through a Bearer token."""
-
-    def __init__(self, client, membership):
-        self.client = client
-        self.headers = {"HTTP_AUTHORIZATION": f"Bearer {token_for(membership)}"}
-        ApiToken.objects.filter(user_id=membership.user_id).update(last_used_at=timezone.now())
-
-    def get(self, path, params=None):
-        return self.client.get(f"/api/v1{path}", params or {}, **self.headers)
-
-    def post(self, path, data):
-        return self.client.post(
-            f"/api/v1{path}", json.dumps(data), content_type="application/json", **self.headers
-        )
-
-    def patch(self, path, data):
-        return self.client.patch(
-            f"/api/v1{path}", json.dumps(data), content_type="application/json", **self.headers
-        )
-
-    def delete(self, path):
-        return self.client.delete(f"/api/v1{path}", **self.headers)
 
 
 @pytest.fixture

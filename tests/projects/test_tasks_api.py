@@ -1,16 +1,14 @@
 """/api/v1 phases, tasks and common tasks: exact shapes, filters, paging, who may write,
 the module switch, other workspaces, and a fixed number of queries per list."""
 
-import json
-
 import pytest
-from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from rapport.core.models import ApiToken, Category
+from rapport.core.models import Category
 from rapport.projects.models import CommonTask, Phase, Task
-from tests.core.factories import make_member, token_for
+from tests.api_client import ApiV1 as Api
+from tests.core.factories import make_member
 from tests.projects.factories import make_phase, make_project, make_task, task_category
 
 pytestmark = pytest.mark.django_db
@@ -29,31 +27,6 @@ TASK_KEYS = {
     "position",
     "minutes_total",
 }
-
-
-class Api:
-    """Speaks as one membership through a Bearer token."""
-
-    def __init__(self, client, membership):
-        self.client = client
-        self.headers = {"HTTP_AUTHORIZATION": f"Bearer {token_for(membership)}"}
-        ApiToken.objects.filter(user_id=membership.user_id).update(last_used_at=timezone.now())
-
-    def get(self, path, params=None):
-        return self.client.get(f"/api/v1{path}", params or {}, **self.headers)
-
-    def post(self, path, data):
-        return self.client.post(
-            f"/api/v1{path}", json.dumps(data), content_type="application/json", **self.headers
-        )
-
-    def patch(self, path, data):
-        return self.client.patch(
-            f"/api/v1{path}", json.dumps(data), content_type="application/json", **self.headers
-        )
-
-    def delete(self, path):
-        return self.client.delete(f"/api/v1{path}", **self.headers)
 
 
 @pytest.fixture

@@ -9,10 +9,11 @@ from rapport.core.errors import Forbidden, Invalid, NotFound
 from rapport.core.models import Activity
 from rapport.projects.models import MAX_UPDATE_MINUTES, TaskUpdate, UpdateMail
 from rapport.projects.services.updates import add_update, delete_update
+from tests.api_client import Api
 from tests.core.factories import make_member
 from tests.projects import updates_helpers as scene
 from tests.projects.factories import make_phase, make_project, make_task
-from tests.projects.updates_helpers import Api, switch_projects_off, totals
+from tests.projects.updates_helpers import switch_projects_off, totals
 
 # The shared scene's fixtures (see updates_helpers).
 colleague, bystander, project, phase, task = (

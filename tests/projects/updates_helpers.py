@@ -5,35 +5,10 @@
   member outside the project; `outsider` owns another workspace.
 """
 
-import json
-
 import pytest
-from django.utils import timezone
 
-from rapport.core.models import ApiToken
-from tests.core.factories import make_member, token_for
+from tests.core.factories import make_member
 from tests.projects.factories import make_phase, make_project, make_task
-
-
-class Api:
-    """Speaks as one membership through a Bearer token."""
-
-    def __init__(self, client, membership):
-        self.client = client
-        self.headers = {"HTTP_AUTHORIZATION": f"Bearer {token_for(membership)}"}
-        # As if used a moment ago, so no request pays for noting the token's last use.
-        ApiToken.objects.filter(user_id=membership.user_id).update(last_used_at=timezone.now())
-
-    def get(self, path, params=None):
-        return self.client.get(path, params or {}, **self.headers)
-
-    def post(self, path, data):
-        return self.client.post(
-            path, json.dumps(data), content_type="application/json", **self.headers
-        )
-
-    def delete(self, path):
-        return self.client.delete(path, **self.headers)
 
 
 @pytest.fixture

@@ -158,3 +158,45 @@ def test_concurrent_deletes_and_posts_keep_the_totals_right(scene):
     project.refresh_from_db()
     assert (task.minutes_total, design.minutes_total, project.minutes_total) == (31, 31, 31)
     assert sorted(TaskUpdate.objects.values_list("minutes", flat=True)) == [7, 11, 13]
+
+
+def test_deleting_a_phase_while_an_update_is_posted_waits_instead_of_deadlocking(scene):
+    """The update holds the task and then needs the phase; the delete used to hold the phase
+    and then need the task, and PostgreSQL killed one of them. Both now lock the task first."""
+    import time
+
+    from django.db import transaction
+
+    from rapport.projects.models import Phase, Project, Task
+    from rapport.projects.services.tasks import delete_phase
+
+    people, project, design, _build, tasks = scene
+    task = tasks[0]
+
+    def post():
+        actor = _fresh(people[0])
+        with transaction.atomic():
+            Task.objects.select_for_update().get(pk=task.pk)  # the update has begun
+            time.sleep(0.8)  # ... while the delete starts
+            add_update(
+                workspace=actor.workspace,
+                actor=actor,
+                task_id=task.pk,
+                data={"body": "Almost done.", "minutes": 30},
+            )
+
+    def delete():
+        time.sleep(0.3)
+        actor = _fresh(people[1])
+        delete_phase(
+            workspace=actor.workspace,
+            actor=actor,
+            project_id=project.pk,
+            phase_id=design.pk,
+            confirm=True,
+        )
+
+    assert _together([post, delete]) == []
+    assert not Phase.objects.filter(pk=design.pk).exists()
+    # The update's 30 minutes went in, then left again with the phase.
+    assert Project.objects.get(pk=project.pk).minutes_total == 0

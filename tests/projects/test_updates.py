@@ -410,3 +410,22 @@ def test_any_json_is_created_or_refused_and_the_totals_stay_the_sum(as_member, t
         assert 1 <= (response.json()["minutes"] or 1) <= MAX_UPDATE_MINUTES
     spent = sum(m or 0 for m in TaskUpdate.objects.values_list("minutes", flat=True))
     assert totals(task) == (spent, spent, spent)
+
+
+def test_an_author_who_left_the_project_can_no_longer_delete_their_update(
+    workspace, project, task, colleague
+):
+    from rapport.projects.models import ProjectMember
+
+    update = add_update(
+        workspace=workspace,
+        actor=colleague,
+        task_id=task.pk,
+        data={"body": "Measured twice.", "minutes": 40},
+    )
+    ProjectMember.objects.filter(project=project, user=colleague.user).delete()
+
+    with pytest.raises(Forbidden):
+        delete_update(workspace=workspace, actor=colleague, task_id=task.pk, update_id=update.pk)
+    assert TaskUpdate.objects.filter(pk=update.pk).exists()
+    assert totals(task) == (40, 40, 40)

@@ -49,7 +49,7 @@ def _int(value) -> int | None:
     """A filter's id, or None for anything that is not a positive integer."""
     if isinstance(value, int) and value > 0:
         return value
-    if isinstance(value, str) and value.isdigit() and 0 < len(value) <= 18:
+    if isinstance(value, str) and value.isascii() and value.isdigit() and 0 < len(value) <= 18:
         return int(value)
     return None
 

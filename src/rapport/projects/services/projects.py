@@ -21,11 +21,13 @@ from rapport.core.models import Membership, Workspace
 from rapport.customers.selectors import company_visible, contact_visible
 from rapport.projects import access, activity
 from rapport.projects.models import (
+    Phase,
     Project,
     ProjectCompany,
     ProjectContact,
     ProjectMember,
     ProjectStatus,
+    Task,
 )
 from rapport.search import index as search_index
 
@@ -294,6 +296,15 @@ def update_project(
 def delete_project(*, workspace: Workspace, actor: Membership, project_id: int) -> None:
     """Delete a project with its phases, tasks and updates; members and admins only."""
     with transaction.atomic():
+        access.require_module(actor)
+        # Locked task, phase, project, the order an update adding minutes takes them in.
+        for model in (Task, Phase):
+            list(
+                model.objects.select_for_update()
+                .filter(workspace=workspace, project_id=project_id)
+                .order_by("pk")
+                .values_list("pk", flat=True)
+            )
         project = _lock(workspace, actor, project_id)
         access.require_editor(actor, project)
         activity.record(actor=actor, project=project, verb="project.deleted", summary=project.name)

@@ -142,7 +142,7 @@ def _position(errors: Errors, data: dict, name: str = "position") -> Any:
     if name not in data or data[name] is None:
         return UNSET
     value = data[name]
-    if isinstance(value, str) and value.strip().isdigit():
+    if isinstance(value, str) and value.strip().isascii() and value.strip().isdigit():
         value = int(value)
     if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value < 2**31:
         errors.add(name, _("Enter a position of 0 or more."))
@@ -379,6 +379,15 @@ def delete_phase(
     updates and its minutes (subtracted from the project's total) with it."""
     project = _project(workspace, actor, project_id)
     with transaction.atomic():
+        # Rows are locked task, phase, project, as an update adding minutes does: the
+        # other order deadlocks against it on PostgreSQL.
+        if pk := parse_id(phase_id):
+            list(
+                Task.objects.select_for_update()
+                .filter(workspace=workspace, project=project, phase_id=pk)
+                .order_by("pk")
+                .values_list("pk", flat=True)
+            )
         phase = _phase_locked(workspace, project, phase_id)
         count = Task.objects.filter(workspace=workspace, phase=phase).count()
         if count and not confirm:
@@ -680,7 +689,7 @@ def _estimate(errors: Errors, data: dict) -> Any:
     value = data["estimate_minutes"]
     if value is None or value == "":
         return None
-    if isinstance(value, str) and value.strip().isdigit():
+    if isinstance(value, str) and value.strip().isascii() and value.strip().isdigit():
         value = int(value.strip())
     if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_ESTIMATE:
         errors.add(

@@ -108,6 +108,13 @@ def _task(workspace: Workspace, actor: Membership, task_id: int) -> Task:
     return task
 
 
+def _lock_task(task: Task) -> None:
+    """Hold the task's row for the transaction: a task deleted meanwhile is a 404, not a
+    foreign-key error, and the lock order (task, phase, project) is the module's one."""
+    if Task.objects.select_for_update().filter(pk=task.pk).values_list("pk").first() is None:
+        raise NotFound(_("Task not found."))
+
+
 def _add_minutes(task_id: int, minutes: int) -> None:
     """Move the totals of a task, its phase and its project by `minutes` (may be negative).
 
@@ -162,6 +169,7 @@ def add_update(*, workspace: Workspace, actor: Membership, task_id: int, data: d
     notify = _notify(errors, data.get("notify", False))
     errors.raise_if_any()
     with transaction.atomic():
+        _lock_task(task)
         update = TaskUpdate.objects.create(
             workspace=workspace,
             task=task,
@@ -198,11 +206,15 @@ def delete_update(*, workspace: Workspace, actor: Membership, task_id: int, upda
     update = TaskUpdate.objects.filter(workspace=workspace, task=task, pk=update_id).first()
     if update is None:
         raise NotFound(_("Update not found."))
+    # Deleting takes minutes off the project's totals: a change to the project, so the
+    # author must still be one of its members (or an admin).
+    require_editor(actor, task.project)
     if not (actor.is_admin or update.author_id == actor.user_id):
         raise Forbidden(
             _("Only the update's author or an admin can delete it."), code="not_update_author"
         )
     with transaction.atomic():
+        _lock_task(task)
         # Two deletes of the same update may race: only the one whose DELETE removed the
         # row takes its minutes off the totals.
         _n, per_model = TaskUpdate.objects.filter(pk=update.pk).delete()

@@ -35,6 +35,7 @@ def _one_request_at_a_time_on_sqlite():
     if connection.vendor != "sqlite":
         yield
         return
+
     class SerialServer(WSGIServer):
         # The live server thread has taken the shared connection already (and a server
         # without threads answers on that thread): nothing to pass on.

@@ -108,9 +108,9 @@ def test_hubspot_contacts_map_lifecycle_stages_and_sources(admin):
     assert roles["maria@example.com"] == ("lead", "Organic Search")
     assert roles["tomasz@example.pl"] == ("prospect", "Offline Sources")
     assert roles["emma@example.nl"] == ("client", None)
-    # "Other" is no role of ours: the row is refused with the form's own message.
-    assert job.rejected == 1
-    assert rejected_rows(job)[1][:2] == ["8", "Role: Use lead, prospect or client."]
+    # "Other" names no role: the row is imported with the default role, not refused.
+    assert roles["piet@example.nl"] == ("lead", None)
+    assert job.rejected == 0
 
 
 @pytest.mark.parametrize(
@@ -333,6 +333,17 @@ def test_default_role_and_source_fill_rows_without_one(admin):
         "a@x.test": ("prospect", referral.pk),
         "b@x.test": ("client", referral.pk),
     }
+
+
+def test_hubspots_other_stage_takes_the_default_role_instead_of_a_rejection(admin):
+    job = run_import(
+        admin,
+        [["Email", "Lifecycle Stage"], ["a@x.test", "Other"], ["b@x.test", "Partner"]],
+        default_role="prospect",
+    )
+
+    assert {c.email: c.role for c in _contacts(admin.workspace)} == {"a@x.test": "prospect"}
+    assert (job.created, job.rejected) == (1, 1)  # "Partner" is no role: refused, as before
 
 
 def test_imported_contacts_are_private_to_their_owner(workspace, member, admin):

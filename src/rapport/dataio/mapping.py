@@ -340,12 +340,16 @@ ROLE_VALUES = {
     "potencjalnyklient": "prospect", "kans": "prospect", "potentieleklant": "prospect",
     "client": "client", "customer": "client", "evangelist": "client", "klient": "client",
     "klant": "client", "clients": "client", "customers": "client", "stalyklient": "client",
+    # HubSpot's "Other" (and its Polish and Dutch words) names no role: the row takes the
+    # import's default role instead of being rejected.
+    "other": "", "inne": "", "inny": "", "overig": "", "anders": "",
 }  # fmt: skip
 
 
 @functools.lru_cache(maxsize=1024)
 def role_value(raw: str) -> str:
-    """lead|prospect|client when the value is recognisable, else the raw value."""
+    """lead|prospect|client when the value is recognisable, "" for a stage that names no
+    role (HubSpot's "Other"), else the raw value (which validation then refuses)."""
     key = re.sub(r"[^a-z]", "", normalise(raw))
     return ROLE_VALUES.get(key, raw)
 
@@ -510,8 +514,8 @@ def _apply(plan: _Plan, cells: list[str]) -> dict:
             record[key] = value
     if plan.role:
         value = _first(cells, plan.role)
-        if value:
-            record["role"] = role_value(value)
+        if value and (role := role_value(value)):
+            record["role"] = role
     if plan.labels:
         labels = _values(cells, plan.labels, _labels, fold=False)
         if labels:

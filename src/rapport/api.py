@@ -12,7 +12,17 @@ from ninja.security import APIKeyCookie, HttpBearer
 from rapport.core.access import session_membership
 from rapport.core.errors import DomainError
 from rapport.core.models import Membership
+from rapport.core.modules import API_OWNERS
 from rapport.core.services import token_authenticate
+
+
+def _module_gate(request, membership: Membership) -> None:
+    """A path of a module that is off does not exist: 404 before the body is validated
+    (the module's own check comes later and would let a malformed body answer 422)."""
+    first = request.path_info.removeprefix("/api/v1/").split("/", 1)[0].split(".", 1)[0]
+    module = API_OWNERS.get(first)
+    if module and not membership.workspace.module_enabled(module):
+        raise Http404("This module is switched off.")
 
 
 class TokenAuth(HttpBearer):
@@ -29,6 +39,7 @@ class TokenAuth(HttpBearer):
         )
         if membership is None:
             return None
+        _module_gate(request, membership)
         request.membership = membership
         return membership
 
@@ -46,6 +57,7 @@ class SessionAuth(APIKeyCookie):
         membership = session_membership(request)
         if membership is None:
             return None
+        _module_gate(request, membership)
         request.membership = membership
         return membership
 

@@ -13,12 +13,20 @@ class Module:
     description: str | Promise
     default: bool = True
     requires: str | None = None
+    # The API's top-level paths (after /api/v1/) that belong to the module: with it off
+    # they answer 404 before the request body is read, so nothing shows that they exist.
+    api: tuple[str, ...] = ()
 
 
 MODULES: dict[str, Module] = {
     m.key: m
     for m in [
-        Module("projects", _("Projects"), _("Projects, phases, tasks, time tracking.")),
+        Module(
+            "projects",
+            _("Projects"),
+            _("Projects, phases, tasks, time tracking."),
+            api=("projects", "tasks", "common-tasks"),
+        ),
         Module("tickets", _("Tickets"), _("Support tickets with a message thread.")),
         Module("cases", _("Cases & web forms"), _("Cases, public web forms and workflows.")),
         Module("sales", _("Sales"), _("Deals, pipeline and forecast.")),
@@ -32,7 +40,9 @@ MODULES: dict[str, Module] = {
         ),
         Module("events", _("Events"), _("Events with bookings and attendee lists.")),
         Module("vacancies", _("Vacancies"), _("Job openings linked to companies.")),
-        Module("lists", _("User lists"), _("Dynamic lists of contacts to download.")),
+        Module(
+            "lists", _("User lists"), _("Dynamic lists of contacts to download."), api=("lists",)
+        ),
         Module(
             "note-summary",
             _("Note summary"),
@@ -41,3 +51,6 @@ MODULES: dict[str, Module] = {
         ),
     ]
 }
+
+# "tasks" -> "projects": which module owns each top-level API path.
+API_OWNERS: dict[str, str] = {path: m.key for m in MODULES.values() for path in m.api}

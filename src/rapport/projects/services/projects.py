@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from rapport.core.errors import Errors, NotFound
 from rapport.core.models import Membership, Workspace
 from rapport.customers.selectors import company_visible, contact_visible
+from rapport.customers.services import _common as c
 from rapport.projects import access, activity
 from rapport.projects.models import (
     Phase,
@@ -57,16 +58,6 @@ def _text(errors: Errors, data: dict, name: str, limit: int, *, multiline=False)
     return value
 
 
-def _id(value: Any) -> int | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value if 0 < value < 2**63 else None
-    if isinstance(value, str) and value.isascii() and value.isdigit() and len(value) <= 18:
-        return int(value) or None
-    return None
-
-
 def _ids(errors: Errors, data: dict, name: str) -> list[int] | None:
     raw = data[name]
     if raw is None:
@@ -77,7 +68,7 @@ def _ids(errors: Errors, data: dict, name: str) -> list[int] | None:
     if len(raw) > MAX_LINKS:
         errors.add(name, _("Give at most %(n)d.") % {"n": MAX_LINKS})
         return None
-    ids = [_id(v) for v in raw]
+    ids = [c._id(v) for v in raw]
     if any(v is None for v in ids):
         errors.add(name, _("Give a list of ids."))
         return None
@@ -111,7 +102,7 @@ def _clean(
         if raw is None or raw == "":
             values["company"] = None
         else:
-            pk = _id(raw)
+            pk = c._id(raw)
             company = (
                 company_visible(workspace=workspace, actor=actor).filter(pk=pk).first()
                 if pk

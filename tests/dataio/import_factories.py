@@ -52,7 +52,7 @@ def rejected_rows(job) -> list[list[str]]:
 
 def table_counts(workspace) -> dict[str, int]:
     """Rows an import may write, per table (import jobs' own activity rows aside)."""
-    from rapport.search.models import Entry
+    from rapport.search.models import Entry, Pending
 
     return {
         "contacts": Contact.objects.filter(workspace=workspace).count(),
@@ -65,4 +65,5 @@ def table_counts(workspace) -> dict[str, int]:
         .exclude(target_type="import")
         .count(),
         "search_entries": Entry.objects.filter(workspace_id=workspace.pk).count(),
+        "search_pending": Pending.objects.filter(workspace_id=workspace.pk).count(),
     }

@@ -2,12 +2,17 @@
 
 `refresh` (re)indexes the given rows of one kind ("contact", "company", …) from the
 database; `forget` drops them. Both take ids, so a bulk import calls them once per batch.
-`store` is the batch path of a writer that already holds the records' values (the
-import): it indexes documents the caller built, without reading the rows back.
 They run in the writer's transaction on purpose: the index is in the same database, so
 it commits and rolls back with the records and a search never sees a half-done write.
+
+A bulk writer (the import) instead notes its records with `defer` inside its
+transaction and calls `catch_up` after the commit: the records are in the lists at once
+and in search moments later, and the index work no longer holds the import's
+transaction (and SQLite's write lock) open. What a crash leaves noted, the next
+`catch_up` indexes.
 """
 
+from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from itertools import islice
 
@@ -15,7 +20,7 @@ from django.db import connection, transaction
 
 from rapport.search import registry
 from rapport.search.fold import key, words
-from rapport.search.models import Entry
+from rapport.search.models import Entry, Pending
 
 BATCH = 2_000
 # Longer words are cut: no one types more, and PostgreSQL refuses lexemes over 2 kB.
@@ -95,20 +100,59 @@ def refresh(workspace_id: int, kind: str, ids: Iterable[int]) -> None:
             _insert(rows)
 
 
-def store(workspace_id: int, kind: str, docs: Iterable[registry.Document]) -> None:
-    """Index these documents, replacing any row of the same records: `refresh` for a
-    writer that built the documents from the values it has just written (the import),
-    so nothing is read back. The documents must be what the kind's provider would build
-    from those rows (tests/search/test_index.py holds the import to that)."""
+def defer(workspace_id: int, kind: str, ids: Iterable[int]) -> None:
+    """Note these records for the next `catch_up`, in the caller's transaction: they are
+    indexed after it commits (and not at all if it rolls back)."""
     registry.get(kind)  # an unknown kind is a programming error, said loudly
-    rows = [row_for(workspace_id, kind, doc) for doc in docs]
-    for start in range(0, len(rows), BATCH):
-        chunk = rows[start : start + BATCH]
+    rows = [(workspace_id, kind, int(pk)) for pk in ids]
+    if not rows:
+        return
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            sql = "COPY search_pending (workspace_id, kind, object_id) FROM STDIN"
+            with cursor.cursor.copy(sql) as copy:
+                for row in rows:
+                    copy.write_row(row)
+            return
+        cursor.executemany(
+            "INSERT INTO search_pending (workspace_id, kind, object_id) VALUES (%s, %s, %s)",
+            rows,
+        )
+
+
+def catch_up(
+    workspace_id: int | None = None,
+    *,
+    batch_size: int = BATCH,
+    progress: Callable[[int], None] | None = None,
+) -> int:
+    """Index what `defer` noted (of one workspace, or all), a batch per transaction, and
+    return how many records were indexed. Several callers may run at once: on PostgreSQL
+    each takes batches the others have not locked; SQLite has one writer anyway."""
+    pending = Pending.objects.order_by("pk")
+    if workspace_id is not None:
+        pending = pending.filter(workspace_id=workspace_id)
+    if connection.vendor == "postgresql":
+        pending = pending.select_for_update(skip_locked=True)
+    indexed = registry.indexed()
+    done = 0
+    while True:
         with transaction.atomic():
-            Entry.objects.filter(
-                workspace_id=workspace_id, kind=kind, object_id__in=[r[2] for r in chunk]
-            ).delete()
-            _insert(chunk)
+            chunk = list(
+                pending.values_list("pk", "workspace_id", "kind", "object_id")[:batch_size]
+            )
+            if not chunk:
+                return done
+            groups: dict[tuple[int, str], list[int]] = defaultdict(list)
+            for _pk, ws, kind, object_id in chunk:
+                groups[ws, kind].append(object_id)
+            for (ws, kind), ids in groups.items():
+                if kind in indexed:  # a kind no longer indexed has nothing to catch up
+                    refresh(ws, kind, ids)
+            Pending.objects.filter(pk__in=[row[0] for row in chunk]).delete()
+        done += len(chunk)
+        if progress is not None:
+            progress(done)
 
 
 def forget(workspace_id: int, kind: str, ids: Iterable[int]) -> None:

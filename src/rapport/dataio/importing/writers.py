@@ -35,8 +35,6 @@ from rapport.dataio.importing.rows import (
     fold,
 )
 from rapport.search import index as search_index
-from rapport.search.fold import phone_digits
-from rapport.search.registry import Document
 
 CONTACT_COLUMNS = (
     "workspace",
@@ -179,7 +177,7 @@ class Importer:
                 known[key] = pk
                 summaries.append((pk, name))
             self.activities("company.imported", "company", summaries, now)
-            search_index.refresh(self.ctx.workspace.pk, "company", ids)
+            search_index.defer(self.ctx.workspace.pk, "company", ids)
         return known
 
     def ensure_categories(self, kind: str, names: Iterable[str]) -> dict[str, int]:
@@ -258,24 +256,6 @@ def _company_tuple(base, ws, values, type_id, role, owner_id, custom, now) -> tu
         1,
         now,
         now,
-    )
-
-
-def contact_document(pk: int, row: tuple) -> Document:
-    """The search document of a contact from its CONTACT_COLUMNS tuple: what
-    `ContactProvider.documents` makes of the same row read back from the table."""
-    first, last, email, phone, emails, phones, job = row[1:7] + (row[8],)
-    name = f"{first} {last}".strip()
-    return Document(
-        object_id=pk,
-        title=name or email or f"#{pk}",
-        subtitle=" · ".join(x for x in (email or phone, job) if x),
-        words=[name or email],
-        other=[
-            email,
-            *(emails or []),
-            *(phone_digits(p) for p in [phone, *(phones or [])] if p),
-        ],
     )
 
 
@@ -383,11 +363,7 @@ class ContactImporter(Importer):
         sql.insert(ContactTeam, ("workspace", "contact", "team"), shares)
         summaries = ((pk, _contact_summary(r.values, pk)) for r, pk in zip(rows, ids, strict=True))
         self.activities("contact.imported", "contact", summaries, now, changes)
-        # The index rows from the values just written, as ContactProvider builds them
-        # from the table (tests/search/test_index.py checks that they agree).
-        search_index.store(
-            ws, "contact", (contact_document(pk, t) for pk, t in zip(ids, tuples, strict=True))
-        )
+        search_index.defer(ws, "contact", ids)
 
     def _update(self, rows, company_ids, label_ids, source_ids, now) -> None:
         ctx = self.ctx
@@ -441,7 +417,7 @@ class ContactImporter(Importer):
         sql.insert(ContactLabel, LINK_COLUMNS, links)
         if changed:
             self.activities("contact.import_updated", "contact", activities, now, changes)
-            search_index.refresh(ws, "contact", [x.pk for x in changed])
+            search_index.defer(ws, "contact", [x.pk for x in changed])
 
 
 class CompanyImporter(Importer):
@@ -529,7 +505,7 @@ class CompanyImporter(Importer):
         sql.insert(CompanyLabel, ("workspace", "company", "category"), links)
         summaries = ((pk, r.values["name"]) for r, pk in zip(rows, ids, strict=True))
         self.activities("company.imported", "company", summaries, now, changes)
-        search_index.refresh(ws, "company", ids)
+        search_index.defer(ws, "company", ids)
 
     def _update(self, rows, label_ids, type_ids, now) -> None:
         ctx = self.ctx
@@ -577,7 +553,7 @@ class CompanyImporter(Importer):
         sql.insert(CompanyLabel, ("workspace", "company", "category"), links)
         if changed:
             self.activities("company.import_updated", "company", activities, now, changes)
-            search_index.refresh(ws, "company", [x.pk for x in changed])
+            search_index.defer(ws, "company", [x.pk for x in changed])
 
 
 def importer_for(ctx: Context) -> Importer:

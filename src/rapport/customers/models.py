@@ -5,7 +5,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from rapport.core.models import Category, Team, WorkspaceModel
+from rapport.core.models import Category, Team, WorkspaceModel, workspace_key
 
 
 class CustomerRole(models.TextChoices):
@@ -61,6 +61,7 @@ class Company(WorkspaceModel):
 
 
 class Contact(WorkspaceModel):
+    workspace = workspace_key()
     first_name = models.CharField(_("first name"), max_length=100, blank=True, default="")
     last_name = models.CharField(_("last name"), max_length=100, blank=True, default="")
     email = models.CharField(_("email"), max_length=254, blank=True, default="")
@@ -119,7 +120,11 @@ class Contact(WorkspaceModel):
 class ContactTeam(WorkspaceModel):
     """A contact shared with a team: every member of the team sees it."""
 
-    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="shares")
+    workspace = workspace_key()
+    # Found by contact through the unique (contact, team) index.
+    contact = models.ForeignKey(
+        Contact, on_delete=models.CASCADE, related_name="shares", db_index=False
+    )
     team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="+")
 
     class Meta:
@@ -133,7 +138,9 @@ class ContactTeam(WorkspaceModel):
 
 
 class ContactLabel(WorkspaceModel):
-    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="+")
+    workspace = workspace_key()
+    # Found by contact through the unique (contact, category) index.
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="+", db_index=False)
     category = models.ForeignKey(Category, on_delete=models.CASCADE, related_name="+")
 
     class Meta:

@@ -20,10 +20,11 @@ time (see `selectors.search`), so sharing a contact or joining a team shows at o
 
 from django.db import models
 
-from rapport.core.models import WorkspaceModel
+from rapport.core.models import WorkspaceModel, workspace_key
 
 
 class Entry(WorkspaceModel):
+    workspace = workspace_key()
     kind = models.CharField(max_length=24)
     object_id = models.BigIntegerField()
     title = models.CharField(max_length=300)

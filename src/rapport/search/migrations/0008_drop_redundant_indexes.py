@@ -1,0 +1,37 @@
+"""Drop the single-column indexes that Django made for foreign keys already leading a
+composite index of the same table (see `core.models.workspace_key`): every bulk insert
+paid for them and no query needed them. Only the model state changes otherwise, so
+SQLite does not rebuild the tables."""
+
+import django.db.models.deletion
+from django.db import migrations, models
+
+
+class Migration(migrations.Migration):
+    dependencies = [
+        ("core", "0002_drop_redundant_indexes"),
+        ("search", "0007_pending"),
+    ]
+
+    operations = [
+        migrations.SeparateDatabaseAndState(
+            database_operations=[
+                migrations.RunSQL(
+                    "DROP INDEX IF EXISTS search_entry_workspace_id_147f38bd",
+                    reverse_sql="CREATE INDEX search_entry_workspace_id_147f38bd ON search_entry (workspace_id)",
+                ),
+            ],
+            state_operations=[
+                migrations.AlterField(
+                    model_name="entry",
+                    name="workspace",
+                    field=models.ForeignKey(
+                        db_index=False,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="core.workspace",
+                    ),
+                ),
+            ],
+        ),
+    ]

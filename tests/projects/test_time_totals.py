@@ -6,14 +6,12 @@ A read-modify-write of the totals would lose some of the minutes; F() increments
 not.
 """
 
-import threading
-
 import pytest
-from django.db import connection, connections
 
 from rapport.core.models import Membership
 from rapport.projects.models import TaskUpdate
 from rapport.projects.services.updates import add_update, delete_update
+from tests.concurrency import together as _together
 from tests.core.factories import make_member
 from tests.projects.factories import make_phase, make_project, make_task
 
@@ -21,42 +19,6 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 THREADS = 6
 UPDATES_EACH = 4
-
-
-def _together(jobs) -> list[BaseException]:
-    """Run every job on its own thread and connection, released at the same instant.
-
-    SQLite's test database lives in memory with a shared cache, where a second writer
-    fails at once ("table is locked") instead of waiting: there the same jobs run one
-    after the other, still each on its own connection.
-    """
-    if connection.vendor == "sqlite":
-        errors = []
-        for job in jobs:
-            errors += _together_now([job])
-        return errors
-    return _together_now(jobs)
-
-
-def _together_now(jobs) -> list[BaseException]:
-    start = threading.Barrier(len(jobs))
-    errors: list[BaseException] = []
-
-    def run(job):
-        try:
-            start.wait(timeout=30)
-            job()
-        except BaseException as exc:  # noqa: BLE001 - reported by the test below
-            errors.append(exc)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(job,)) for job in jobs]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    return errors
 
 
 def _fresh(membership: Membership) -> Membership:

@@ -23,6 +23,9 @@ from rapport.search.fold import key, words
 from rapport.search.models import Entry, Pending
 
 BATCH = 2_000
+# Records per transaction of a catch-up: larger than a writer's batch, since each commit
+# (and on SQLite each new FTS5 segment) has a fixed cost.
+CATCH_UP_BATCH = 10_000
 # Longer words are cut: no one types more, and PostgreSQL refuses lexemes over 2 kB.
 MAX_WORD = 100
 
@@ -123,15 +126,16 @@ def defer(workspace_id: int, kind: str, ids: Iterable[int]) -> None:
 def catch_up(
     workspace_id: int | None = None,
     *,
-    batch_size: int = BATCH,
+    batch_size: int = CATCH_UP_BATCH,
     progress: Callable[[int], None] | None = None,
 ) -> int:
     """Index what `defer` noted (of one workspace, or all), a batch per transaction, and
     return how many records were indexed. Several callers may run at once: on PostgreSQL
     each takes batches the others have not locked; SQLite has one writer anyway."""
-    pending = Pending.objects.order_by("pk")
+    scope = Pending.objects.all()
     if workspace_id is not None:
-        pending = pending.filter(workspace_id=workspace_id)
+        scope = scope.filter(workspace_id=workspace_id)
+    pending = scope.order_by("pk")
     if connection.vendor == "postgresql":
         pending = pending.select_for_update(skip_locked=True)
     indexed = registry.indexed()
@@ -149,10 +153,22 @@ def catch_up(
             for (ws, kind), ids in groups.items():
                 if kind in indexed:  # a kind no longer indexed has nothing to catch up
                     refresh(ws, kind, ids)
-            Pending.objects.filter(pk__in=[row[0] for row in chunk]).delete()
+            _done_with(scope, [row[0] for row in chunk])
         done += len(chunk)
         if progress is not None:
             progress(done)
+
+
+def _done_with(scope, pks: list[int]) -> None:
+    """Delete these noted rows (the lowest of `scope`, in order) without the ORM's
+    per-value work on an IN list of thousands."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("DELETE FROM search_pending WHERE id = ANY(%s)", [pks])
+        return
+    # SQLite: this transaction holds the one write lock, so no row can have been noted
+    # below the last one read since it was read: the range is exactly these rows.
+    scope.filter(pk__lte=pks[-1]).delete()
 
 
 def forget(workspace_id: int, kind: str, ids: Iterable[int]) -> None:

@@ -140,6 +140,20 @@ def test_contact_csv_matches_the_general_path_byte_for_byte(workspace, owner, ri
     assert len(read_csv([fast])) == 1 + len(rich)
 
 
+@pytest.mark.parametrize("keys", [None, EXTRA_KEYS])
+def test_a_members_csv_matches_the_general_path_byte_for_byte(workspace, member, rich, keys):
+    """A member reads a part of the contacts, in the full-read shape: PostgreSQL then
+    groups the labels and teams once, above its parallel workers."""
+    queryset = contact_visible_scan(workspace=workspace, actor=member).order_by("id")
+    columns = contact_columns(workspace, keys)
+    fast, general = both_csvs(contact_rows, workspace, queryset, columns, actor=member)
+    assert fast == general
+    visible = contact_visible(workspace=workspace, actor=member)
+    assert 0 < visible.count() < len(rich)  # a part of the contacts
+    assert len(read_csv([fast])) == 1 + visible.count()
+    assert visible.filter(pk=rich[0].pk).exists()  # shared with a team: labels and teams
+
+
 def test_the_joined_cells_are_named_sorted_and_neutralised(workspace, owner, rich):
     keys = ["company", "source", "labels", "owner", "teams", "other_emails", "other_phones"]
     keys += ["custom.industry", "custom.score", "custom.motto", "custom.notes"]

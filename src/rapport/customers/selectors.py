@@ -6,6 +6,7 @@ Companies are workspace-wide records: every member sees every company, but the c
 listed under one are filtered by the contact rule.
 """
 
+from django.db import connection
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 
 from rapport.core.errors import NotFound
@@ -209,25 +210,29 @@ def contact_visibility_scan(*, actor: Membership) -> Q:
 
     The list pages read 50 rows in the list's order, so `contact_visibility` tests each
     row as it comes (an index probe of its team shares). A download reads every visible
-    row: here the visible ids are gathered first, from the three indexes that answer
-    them (my contacts, the unclaimed ones, the shares of my teams), and each row is
-    fetched by id. A member who sees 14% of the contacts then costs 14% of a full scan,
-    not all of it. The same rule: a row shared with my team counts only when its
-    visibility is "teams".
+    row. On SQLite the visible ids are gathered first, from the three indexes that
+    answer them (my contacts, the unclaimed ones, the shares of my teams), and each row
+    is fetched by id: a member who sees 14% of the contacts then costs 14% of a full
+    scan, not all of it. On PostgreSQL one pass over the workspace's contacts tests each
+    row against the ids shared with my teams, hashed once: 1.3–1.7× faster there at 14%
+    (fetching each row by id costs PostgreSQL more than reading them all in order), at
+    most one scan of the workspace when the member sees few rows. The same rule either
+    way: a row shared with my team counts only when its visibility is "teams".
     """
     if actor.is_owner:
         return Q()
     workspace_id, user_id = actor.workspace_id, actor.user_id
-    mine = Contact.objects.filter(workspace_id=workspace_id, owner_id=user_id)
-    unclaimed = Contact.objects.filter(workspace_id=workspace_id, owner__isnull=True)
     shared = ContactTeam.objects.filter(
         workspace_id=workspace_id,
         team__memberships__workspace_id=workspace_id,
         team__memberships__user_id=user_id,
-    )
-    candidates = mine.values("pk").union(
-        unclaimed.values("pk"), shared.values("contact_id"), all=True
-    )
+    ).values("contact_id")
+    if connection.vendor == "postgresql":
+        teams = Q(visibility="teams") & Q(pk__in=shared)
+        return Q(owner_id=user_id) | Q(owner__isnull=True) | teams
+    mine = Contact.objects.filter(workspace_id=workspace_id, owner_id=user_id)
+    unclaimed = Contact.objects.filter(workspace_id=workspace_id, owner__isnull=True)
+    candidates = mine.values("pk").union(unclaimed.values("pk"), shared, all=True)
     rule = Q(owner_id=user_id) | Q(owner__isnull=True) | Q(visibility="teams")
     return Q(pk__in=candidates) & rule
 

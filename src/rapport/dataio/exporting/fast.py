@@ -197,7 +197,7 @@ def _grouped_names(link_model, link_key: str, target_key: str, target_model):
     subquery per row would cost the executor a sub-plan run for each row."""
     link, target = link_model._meta, target_model._meta
 
-    def build(connection, workspace_id: int) -> Sql:
+    def build(connection, workspace_id: int, once: bool = False) -> Sql:
         qn = connection.ops.quote_name
         name = f"export_n.{qn('name')}"
         record = f"export_l.{qn(link.get_field(link_key).column)}"
@@ -216,8 +216,12 @@ def _grouped_names(link_model, link_key: str, target_key: str, target_model):
             "SELECT export_s.record_id, string_agg(export_s.name, '; ') AS x "
             f"FROM ({links}) export_s GROUP BY export_s.record_id"
         )
+        # `once`: `pg_backend_pid()` is parallel restricted, which keeps this table out of
+        # parallel workers: it is grouped and hashed once, above them, where each worker
+        # would otherwise group every link of the workspace for itself.
         return _fill(
-            f"SELECT export_g.record_id, {{cell}} AS x FROM ({grouped}) export_g",
+            f"SELECT export_g.record_id, {{cell}} AS x FROM ({grouped}) export_g"
+            + (" WHERE pg_backend_pid() > 0" if once else ""),
             cell=_neutral(Sql("export_g.x")),
             ws=Sql("%s", (workspace_id,)),
         )
@@ -234,15 +238,18 @@ class DerivedJoin:
     nullable = True
     filtered_relation = None
 
-    def __init__(self, alias: str, parent_alias: str, build: Callable, workspace_id: int):
+    def __init__(
+        self, alias: str, parent_alias: str, build: Callable, workspace_id: int, once: bool
+    ):
         self.table_name = self.table_alias = alias
         self.parent_alias = parent_alias
         self.build = build
         self.workspace_id = workspace_id
+        self.once = once
 
     def as_sql(self, compiler, connection):
         qn = connection.ops.quote_name
-        table = self.build(connection, self.workspace_id)
+        table = self.build(connection, self.workspace_id, self.once)
         on = f"{self.table_alias}.record_id = {qn(self.parent_alias)}.{qn('id')}"
         return f"LEFT OUTER JOIN ({table.sql}) {self.table_alias} ON {on}", list(table.params)
 
@@ -383,12 +390,15 @@ def _query(
     *,
     empty_as_null: bool = False,
     workspace_id: int | None = None,
+    links_once: bool = False,
 ):
     """(database alias, SQL, params, whether the rows carry columns after ours) of the
     cells' query, or None when it can match nothing. `empty_as_null` writes empty text as
     NULL (PostgreSQL's CSV quotes an empty string, csv.writer does not). With the
     `workspace_id`, PostgreSQL joins labels and teams from one grouped pass over the
-    workspace's links instead of a subquery per row."""
+    workspace's links instead of a subquery per row; `links_once` makes that pass once
+    above any parallel workers, which pays when the rows are a part of the workspace
+    (a member's): there each worker's own pass cost more than reading the rows."""
     grouped = connections[queryset.db].vendor == "postgresql" and workspace_id is not None
     cells = {}
     joins = []
@@ -408,7 +418,7 @@ def _query(
         query = values.query
         base = query.get_initial_alias()
         for alias, build in joins:
-            query.alias_map[alias] = DerivedJoin(alias, base, build, workspace_id)
+            query.alias_map[alias] = DerivedJoin(alias, base, build, workspace_id, links_once)
             query.alias_refcount[alias] = 1
     compiler = values.query.get_compiler(using=values.db)
     try:
@@ -426,11 +436,12 @@ def fast_batches(
     *,
     chunk_size: int | None = None,
     workspace_id: int | None = None,
+    links_once: bool = False,
 ) -> Iterator[list[tuple]]:
     """The rows of `queryset` (scoped, filtered and ordered by the caller, in the
     workspace `workspace_id`) as finished cells of `columns`, a fetch at a time, straight
     from the cursor (a server-side one on PostgreSQL, so memory stays flat)."""
-    query = _query(queryset, columns, workspace_id=workspace_id)
+    query = _query(queryset, columns, workspace_id=workspace_id, links_once=links_once)
     if query is None:
         return
     db, sql, params, extra = query
@@ -456,6 +467,7 @@ def copy_csv(
     *,
     piece: int = COPY_PIECE,
     workspace_id: int | None = None,
+    links_once: bool = False,
 ) -> Iterator[bytes] | None:
     """The rows as CSV lines, written by PostgreSQL's `COPY (…) TO STDOUT (FORMAT csv)` in
     pieces of about `piece` bytes; None where that is not possible (SQLite; a query that
@@ -469,7 +481,9 @@ def copy_csv(
     """
     if connections[queryset.db].vendor != "postgresql":
         return None
-    query = _query(queryset, columns, empty_as_null=True, workspace_id=workspace_id)
+    query = _query(
+        queryset, columns, empty_as_null=True, workspace_id=workspace_id, links_once=links_once
+    )
     if query is None:
         return iter(())
     db, sql, params, extra = query

@@ -150,10 +150,12 @@ def flag(errors: Errors, data: dict, name: str) -> bool | None:
     return value
 
 
-def _id(value: Any) -> int | None:
+def parse_id(value: Any) -> int | None:
+    """A positive 64-bit id from an int or a string of digits; None for anything else."""
     if isinstance(value, bool) or not isinstance(value, (int, str)):
         return None
     if isinstance(value, str):
+        value = value.strip()
         if not (value.isascii() and value.isdigit() and len(value) <= 18):
             return None
         value = int(value)
@@ -169,7 +171,7 @@ def category(
     raw = data[name]
     if raw is None or raw == "":
         return None
-    pk = _id(raw)
+    pk = parse_id(raw)
     found = Category.objects.filter(workspace=workspace, kind=kind, pk=pk).first() if pk else None
     if found is None:
         errors.add(name, _("Choose one of the workspace's options."))
@@ -177,27 +179,25 @@ def category(
     return found
 
 
-def id_list(errors: Errors, data: dict, name: str) -> list[int] | None:
+def id_list(errors: Errors, data: dict, name: str, *, limit: int = 100) -> list[int] | None:
+    """`data[name]` as distinct ids in their order: None (and an error) when it is not a
+    list of ids or holds more than `limit` items, None without one when absent."""
     if name not in data:
         return None
     raw = data[name]
     if raw is None:
         return []
-    if not isinstance(raw, list):
+    if not isinstance(raw, (list, tuple)):
         errors.add(name, _("Give a list of ids."))
         return None
-    ids = []
-    for item in raw:
-        pk = _id(item)
-        if pk is None:
-            errors.add(name, _("Give a list of ids."))
-            return None
-        if pk not in ids:
-            ids.append(pk)
-    if len(ids) > 100:
-        errors.add(name, _("Give at most %(n)d.") % {"n": 100})
+    if len(raw) > limit:
+        errors.add(name, _("Give at most %(n)d.") % {"n": limit})
         return None
-    return ids
+    ids = [parse_id(item) for item in raw]
+    if None in ids:
+        errors.add(name, _("Give a list of ids."))
+        return None
+    return list(dict.fromkeys(ids))
 
 
 def categories(errors: Errors, workspace: Workspace, data: dict, name: str, kind: str):
@@ -229,7 +229,7 @@ def member_user(errors: Errors, workspace: Workspace, data: dict, name: str = "o
     raw = data[name]
     if raw is None or raw == "":
         return None
-    pk = _id(raw)
+    pk = parse_id(raw)
     membership = (
         Membership.objects.select_related("user").filter(workspace=workspace, user_id=pk).first()
         if pk

@@ -33,7 +33,7 @@ def _ids(ids) -> list[int]:
         raise Invalid(_("Select at most %(n)d records at once.") % {"n": MAX_BULK}, field="ids")
     clean = []
     for raw in ids:
-        pk = c._id(raw)
+        pk = c.parse_id(raw)
         if pk is None:
             raise Invalid(_("Give a list of ids."), field="ids")
         clean.append(pk)
@@ -60,7 +60,7 @@ def _activities(workspace, actor, verb, rows, target_type, changes) -> None:
 
 
 def _label(workspace: Workspace, value) -> Category:
-    pk = c._id(value)
+    pk = c.parse_id(value)
     label = (
         Category.objects.filter(workspace=workspace, kind="labels", pk=pk).first() if pk else None
     )
@@ -110,7 +110,7 @@ def contact_bulk(
                 changes = {"labels": [f"- {label.name}", None]}
             verb = "contact.updated"
         elif action == "share":
-            pk = c._id(value)
+            pk = c.parse_id(value)
             team = Team.objects.filter(workspace=workspace, pk=pk).first() if pk else None
             if team is None:
                 raise Invalid(_("Choose a team of this workspace."), field="value")

@@ -78,7 +78,7 @@ def _clean(
         if raw is None or raw == "":
             values["primary_contact"] = None
         else:
-            pk = c._id(raw)
+            pk = c.parse_id(raw)
             contact = (
                 contact_visible(workspace=workspace, actor=actor).filter(pk=pk).first()
                 if pk

@@ -73,7 +73,7 @@ def _clean(
         if raw is None or raw == "":
             values["company"] = None
         else:
-            pk = c._id(raw)
+            pk = c.parse_id(raw)
             company = Company.objects.filter(workspace=workspace, pk=pk).first() if pk else None
             if company is None:
                 errors.add("company_id", _("Choose a company of this workspace."))

@@ -183,7 +183,7 @@ def _other_ids(kind_label: str, record_id: int, other_ids: Any) -> list[int]:
         raise Invalid(_("Choose at least one other record to merge."), field="other_ids")
     ids: list[int] = []
     for raw in other_ids:
-        pk = c._id(raw)
+        pk = c.parse_id(raw)
         if pk is None:
             raise Invalid(_("Give the ids of the records to merge."), field="other_ids")
         if pk == record_id:
@@ -216,7 +216,7 @@ def _picks(fields: Any, allowed: dict, custom_keys: set[str], ids: set[int]) -> 
         ):
             errors.add(name, _("%(key)s is not a field that can be merged.") % {"key": key})
             continue
-        pk = c._id(raw)
+        pk = c.parse_id(raw)
         if pk is None or pk not in ids:
             errors.add(name, _("Pick the value of one of the records being merged."))
             continue

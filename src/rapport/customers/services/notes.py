@@ -40,14 +40,14 @@ def note_create(*, workspace: Workspace, actor: Membership, data: dict) -> Note:
     if has_contact == has_company:
         raise Invalid(_("Attach the note to one contact or one company."), field="contact_id")
     if has_contact:
-        pk = c._id(data["contact_id"])
+        pk = c.parse_id(data["contact_id"])
         contact = (
             contact_visible(workspace=workspace, actor=actor).filter(pk=pk).first() if pk else None
         )
         if contact is None:
             raise c.not_found(_("Contact"))
     else:
-        pk = c._id(data["company_id"])
+        pk = c.parse_id(data["company_id"])
         company = (
             company_visible(workspace=workspace, actor=actor).filter(pk=pk).first() if pk else None
         )

@@ -58,23 +58,6 @@ def _text(errors: Errors, data: dict, name: str, limit: int, *, multiline=False)
     return value
 
 
-def _ids(errors: Errors, data: dict, name: str) -> list[int] | None:
-    raw = data[name]
-    if raw is None:
-        return []
-    if not isinstance(raw, (list, tuple)):
-        errors.add(name, _("Give a list of ids."))
-        return None
-    if len(raw) > MAX_LINKS:
-        errors.add(name, _("Give at most %(n)d.") % {"n": MAX_LINKS})
-        return None
-    ids = [c._id(v) for v in raw]
-    if any(v is None for v in ids):
-        errors.add(name, _("Give a list of ids."))
-        return None
-    return list(dict.fromkeys(ids))
-
-
 def _clean(
     workspace: Workspace, actor: Membership, data: dict, project: Project | None
 ) -> dict[str, Any]:
@@ -102,7 +85,7 @@ def _clean(
         if raw is None or raw == "":
             values["company"] = None
         else:
-            pk = c._id(raw)
+            pk = c.parse_id(raw)
             company = (
                 company_visible(workspace=workspace, actor=actor).filter(pk=pk).first()
                 if pk
@@ -133,7 +116,7 @@ def _clean(
             else:
                 values["emails_from"] = raw.strip()
     if "member_ids" in data:
-        ids = _ids(errors, data, "member_ids")
+        ids = c.id_list(errors, data, "member_ids", limit=MAX_LINKS)
         if ids is not None:
             found = set(
                 Membership.objects.filter(workspace=workspace, user_id__in=ids).values_list(
@@ -145,7 +128,7 @@ def _clean(
             else:
                 values["member_ids"] = ids
     if "contact_ids" in data:
-        ids = _ids(errors, data, "contact_ids")
+        ids = c.id_list(errors, data, "contact_ids", limit=MAX_LINKS)
         if ids is not None:
             visible = contact_visible(workspace=workspace, actor=actor).filter(pk__in=ids)
             if visible.count() != len(ids):
@@ -153,7 +136,7 @@ def _clean(
             else:
                 values["contact_ids"] = ids
     if "company_ids" in data:
-        ids = _ids(errors, data, "company_ids")
+        ids = c.id_list(errors, data, "company_ids", limit=MAX_LINKS)
         if ids is not None:
             found = company_visible(workspace=workspace, actor=actor).filter(pk__in=ids)
             if found.count() != len(ids):

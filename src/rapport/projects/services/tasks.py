@@ -22,6 +22,7 @@ from django.utils.translation import ngettext
 from rapport.core.activity import record_activity
 from rapport.core.errors import Conflict, Errors, Invalid, NotFound
 from rapport.core.models import Category, Membership, Workspace
+from rapport.customers.services._common import id_list, parse_id
 from rapport.projects import access
 from rapport.projects.activity import record
 from rapport.projects.models import (
@@ -75,18 +76,6 @@ def _required_text(errors: Errors, data: dict, name: str, *, creating: bool, mes
         errors.add(name, message)
         return UNSET
     return value
-
-
-def parse_id(value: Any) -> int | None:
-    """A positive 64-bit id from an int or a string of digits; None for anything else."""
-    if isinstance(value, bool) or not isinstance(value, (int, str)):
-        return None
-    if isinstance(value, str):
-        value = value.strip()
-        if not (value.isascii() and value.isdigit() and len(value) <= 18):
-            return None
-        value = int(value)
-    return value if 0 < value < 2**63 else None
 
 
 def _category(errors: Errors, workspace: Workspace, data: dict) -> Any:
@@ -150,33 +139,10 @@ def _position(errors: Errors, data: dict, name: str = "position") -> Any:
     return value
 
 
-def _id_list(errors: Errors, data: dict, name: str) -> list[int] | None:
-    if name not in data:
-        return None
-    raw = data[name]
-    if raw is None:
-        return []
-    if not isinstance(raw, (list, tuple)):
-        errors.add(name, _("Give a list of ids."))
-        return None
-    ids: list[int] = []
-    for item in raw:
-        pk = parse_id(item)
-        if pk is None:
-            errors.add(name, _("Give a list of ids."))
-            return None
-        if pk not in ids:
-            ids.append(pk)
-    if len(ids) > MAX_IDS:
-        errors.add(name, _("Give at most %(n)d.") % {"n": MAX_IDS})
-        return None
-    return ids
-
-
 def _assignees(errors: Errors, project: Project | None, data: dict) -> list[int] | None:
     """The user ids to assign: only the project's members may be (None: no project known,
     so only the shape is judged)."""
-    ids = _id_list(errors, data, "assignee_ids")
+    ids = id_list(errors, data, "assignee_ids", limit=MAX_IDS)
     if not ids or project is None:
         return ids
     members = set(
@@ -797,7 +763,7 @@ def add_common_tasks(
     description and category copied). All or nothing: one unknown id creates none."""
     project = _project(workspace, actor, project_id)
     errors = Errors()
-    ids = _id_list(errors, {"common_task_ids": common_task_ids}, "common_task_ids")
+    ids = id_list(errors, {"common_task_ids": common_task_ids}, "common_task_ids", limit=MAX_IDS)
     if not errors.items and not ids:
         errors.add("common_task_ids", _("Choose at least one common task."))
     errors.raise_if_any()

@@ -19,11 +19,12 @@ def test_concurrent_catch_ups_index_every_noted_record_once(owner):
         make_contact(owner, first_name=f"Person{n}", email=f"p{n}@acme.test") for n in range(40)
     ]
     Entry.objects.filter(workspace=workspace, kind="contact").delete()
-    index.defer(workspace.pk, "contact", [c.pk for c in contacts])
+    for contact in contacts:  # a noted row each, for the catch-ups to share
+        index.defer(workspace.pk, "contact", [contact.pk])
     done = []
 
     def catch_up():
-        done.append(index.catch_up(workspace.pk, batch_size=3))
+        done.append(index.catch_up(workspace.pk, batch_size=1))
 
     assert together([catch_up, catch_up, catch_up]) == []
 

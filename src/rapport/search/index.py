@@ -12,6 +12,7 @@ transaction (and SQLite's write lock) open. What a crash leaves noted, the next
 `catch_up` indexes.
 """
 
+import json
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from itertools import islice
@@ -105,22 +106,14 @@ def refresh(workspace_id: int, kind: str, ids: Iterable[int]) -> None:
 
 def defer(workspace_id: int, kind: str, ids: Iterable[int]) -> None:
     """Note these records for the next `catch_up`, in the caller's transaction: they are
-    indexed after it commits (and not at all if it rolls back)."""
+    indexed after it commits (and not at all if it rolls back). One row per `BATCH` ids."""
     registry.get(kind)  # an unknown kind is a programming error, said loudly
-    rows = [(workspace_id, kind, int(pk)) for pk in ids]
-    if not rows:
-        return
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            sql = "COPY search_pending (workspace_id, kind, object_id) FROM STDIN"
-            with cursor.cursor.copy(sql) as copy:
-                for row in rows:
-                    copy.write_row(row)
-            return
-        cursor.executemany(
-            "INSERT INTO search_pending (workspace_id, kind, object_id) VALUES (%s, %s, %s)",
-            rows,
-        )
+    rows = [(workspace_id, kind, json.dumps(chunk)) for chunk in _batches(ids) if chunk]
+    if rows:
+        with connection.cursor() as cursor:
+            cursor.executemany(
+                "INSERT INTO search_pending (workspace_id, kind, ids) VALUES (%s, %s, %s)", rows
+            )
 
 
 def catch_up(
@@ -129,46 +122,33 @@ def catch_up(
     batch_size: int = CATCH_UP_BATCH,
     progress: Callable[[int], None] | None = None,
 ) -> int:
-    """Index what `defer` noted (of one workspace, or all), a batch per transaction, and
-    return how many records were indexed. Several callers may run at once: on PostgreSQL
-    each takes batches the others have not locked; SQLite has one writer anyway."""
-    scope = Pending.objects.all()
+    """Index what `defer` noted (of one workspace, or all), about `batch_size` records
+    per transaction, and return how many records were indexed. Several callers may run
+    at once: on PostgreSQL each takes the noted rows the others have not locked; SQLite
+    has one writer anyway."""
+    pending = Pending.objects.order_by("pk")
     if workspace_id is not None:
-        scope = scope.filter(workspace_id=workspace_id)
-    pending = scope.order_by("pk")
+        pending = pending.filter(workspace_id=workspace_id)
     if connection.vendor == "postgresql":
         pending = pending.select_for_update(skip_locked=True)
+    per_transaction = max(1, batch_size // BATCH)  # a noted row holds up to BATCH ids
     indexed = registry.indexed()
     done = 0
     while True:
         with transaction.atomic():
-            chunk = list(
-                pending.values_list("pk", "workspace_id", "kind", "object_id")[:batch_size]
-            )
-            if not chunk:
+            rows = list(pending.values_list("pk", "workspace_id", "kind", "ids")[:per_transaction])
+            if not rows:
                 return done
             groups: dict[tuple[int, str], list[int]] = defaultdict(list)
-            for _pk, ws, kind, object_id in chunk:
-                groups[ws, kind].append(object_id)
+            for _pk, ws, kind, ids in rows:
+                groups[ws, kind].extend(ids)
             for (ws, kind), ids in groups.items():
                 if kind in indexed:  # a kind no longer indexed has nothing to catch up
                     refresh(ws, kind, ids)
-            _done_with(scope, [row[0] for row in chunk])
-        done += len(chunk)
+            Pending.objects.filter(pk__in=[row[0] for row in rows]).delete()
+        done += sum(len(row[3]) for row in rows)
         if progress is not None:
             progress(done)
-
-
-def _done_with(scope, pks: list[int]) -> None:
-    """Delete these noted rows (the lowest of `scope`, in order) without the ORM's
-    per-value work on an IN list of thousands."""
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("DELETE FROM search_pending WHERE id = ANY(%s)", [pks])
-        return
-    # SQLite: this transaction holds the one write lock, so no row can have been noted
-    # below the last one read since it was read: the range is exactly these rows.
-    scope.filter(pk__lte=pks[-1]).delete()
 
 
 def forget(workspace_id: int, kind: str, ids: Iterable[int]) -> None:

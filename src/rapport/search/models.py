@@ -45,16 +45,17 @@ class Entry(WorkspaceModel):
 
 
 class Pending(models.Model):
-    """A record written in bulk whose index row is still to be made (`index.defer`).
+    """Records written in bulk whose index rows are still to be made (`index.defer`): a
+    row holds up to `index.BATCH` ids of one kind.
 
     A bulk writer (the import) notes its records here inside its own transaction, which
-    costs one small insert, and `index.catch_up` indexes them once that transaction has
-    committed. A run that dies in between leaves its rows here for the next catch-up
+    costs one small row per batch, and `index.catch_up` indexes them once that transaction
+    has committed. A run that dies in between leaves its rows here for the next catch-up
     (`rapport manage search_catchup`), never a record that is unsearchable for good."""
 
     workspace_id = models.BigIntegerField()
     kind = models.CharField(max_length=24)
-    object_id = models.BigIntegerField()
+    ids = models.JSONField()
 
     def __str__(self):
-        return f"{self.kind} {self.object_id} (workspace {self.workspace_id})"
+        return f"{len(self.ids)} {self.kind} ids (workspace {self.workspace_id})"

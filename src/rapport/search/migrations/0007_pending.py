@@ -16,7 +16,7 @@ class Migration(migrations.Migration):
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('workspace_id', models.BigIntegerField()),
                 ('kind', models.CharField(max_length=24)),
-                ('object_id', models.BigIntegerField()),
+                ('ids', models.JSONField()),
             ],
         ),
     ]

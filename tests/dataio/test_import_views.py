@@ -7,6 +7,7 @@ import pytest
 
 from rapport.customers.models import Contact
 from rapport.dataio.models import ImportJob
+from rapport.search import index
 from tests.core.factories import make_member
 from tests.customers.factories import make_contact
 from tests.dataio.import_factories import draft, run_import, upload
@@ -222,3 +223,21 @@ def test_the_contact_timeline_says_it_was_imported(as_member, member):
     response = as_member.get(url(member.workspace, f"contacts/{ada.pk}/timeline/"))
 
     assert "imported this contact" in text(response)
+
+
+def test_the_result_says_search_is_catching_up_and_keeps_polling_until_it_has(as_member, member):
+    job = run_import(member, ROWS)
+    index.defer(member.workspace_id, "contact", [Contact.objects.get().pk])  # as if not yet
+    progress = url(member.workspace, f"imports/{job.pk}/progress/")
+
+    waiting = as_member.get(progress)
+
+    assert "Import finished" in text(waiting)
+    assert "Adding the new records to search" in text(waiting)
+    assert f'hx-get="/{progress.lstrip("/")}"' in waiting.content.decode()
+
+    index.catch_up(member.workspace_id)
+    caught_up = as_member.get(progress)
+
+    assert "Adding the new records to search" not in text(caught_up)
+    assert "hx-trigger" not in caught_up.content.decode()

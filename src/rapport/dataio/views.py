@@ -27,6 +27,7 @@ from rapport.dataio.importing import ENTITY, preview
 from rapport.dataio.importing.rows import CREATE, REJECT, SKIP, UPDATE
 from rapport.dataio.models import ImportEntity, ImportJob, ImportStatus
 from rapport.dataio.services import EDITABLE
+from rapport.search import selectors as search_selectors
 
 PER_PAGE = 50
 POLL_SECONDS = 1
@@ -271,6 +272,9 @@ def _progress_context(request, job: ImportJob) -> dict:
     return {
         "job": job,
         "progress": progress,
+        # Done, and search not yet caught up with the new rows: say so and keep polling.
+        "indexing": job.status == ImportStatus.DONE
+        and search_selectors.catching_up(workspace_id=job.workspace_id),
         "cancelling": selectors.import_cancelling(job=job),
         "poll_seconds": POLL_SECONDS,
         "list_url": reverse(

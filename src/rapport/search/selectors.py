@@ -31,7 +31,7 @@ from django.db.models import Q
 from rapport.core.models import Membership, Workspace
 from rapport.search import registry
 from rapport.search.fold import fold, looks_like_phone, phone_digits
-from rapport.search.models import Entry
+from rapport.search.models import Entry, Pending
 from rapport.search.registry import HIDDEN, Hit
 
 MIN_CHARS = 2
@@ -309,3 +309,8 @@ def _postgres_tier(tier: str, terms: list[str], scope, seen: list[int], limit: i
         f"AND {scope_sql} LIMIT %s"
     )
     return sql, [*params, *skip_params, *scope_params, limit]
+
+
+def catching_up(*, workspace_id: int) -> bool:
+    """Whether records of this workspace wait for `index.catch_up` (just imported)."""
+    return Pending.objects.filter(workspace_id=workspace_id).exists()

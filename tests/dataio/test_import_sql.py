@@ -1,4 +1,5 @@
-"""The import's multi-row INSERT: ids back in row order, statements of a few fixed sizes."""
+"""The import's SQL helpers: multi-row INSERTs (ids back in row order, statements of a few
+fixed sizes) and the one-parameter "is one of" filter."""
 
 import pytest
 
@@ -6,6 +7,7 @@ from rapport.core.models import Category
 from rapport.customers.models import Contact
 from rapport.dataio.importing import sql
 from rapport.dataio.importing.writers import CONTACT_COLUMNS
+from tests.customers.factories import make_contact
 
 pytestmark = pytest.mark.django_db
 
@@ -49,3 +51,16 @@ def test_json_and_datetimes_are_stored_as_the_orm_reads_them(workspace):
     ada = Contact.objects.get(pk=pk)
     assert (ada.other_emails, ada.other_phones, ada.custom) == (["a@x.test"], [], {"n": 1})
     assert ada.created_at == now
+
+
+def test_one_of_matches_exactly_the_listed_values(workspace, owner):
+    for email in ("ada@x.test", "bo@x.test", "o'hara@x.test", "cy@x.test"):
+        make_contact(owner, email=email)
+    wanted = ["o'hara@x.test", "ada@x.test", "nobody@x.test", "Ada@x.test"]
+
+    found = Contact.objects.filter(sql.one_of(Contact, "email", wanted)).values_list(
+        "email", flat=True
+    )
+
+    assert sorted(found) == ["ada@x.test", "o'hara@x.test"]
+    assert not Contact.objects.filter(sql.one_of(Contact, "email", [])).exists()

@@ -273,7 +273,9 @@ class ContactImporter(Importer):
         path): the lowest id per email. A contact they may not see does not exist for
         them, so it is no duplicate either."""
         ctx = self.ctx
-        qs = contact_visible(workspace=ctx.workspace, actor=ctx.actor).filter(email__in=keys)
+        qs = contact_visible(workspace=ctx.workspace, actor=ctx.actor).filter(
+            sql.one_of(Contact, "email", keys)
+        )
         found: dict = {}
         if ctx.options.on_duplicate != "update":
             for email in qs.order_by("pk").values_list("email", flat=True):
@@ -436,7 +438,9 @@ class CompanyImporter(Importer):
             qs = Company.objects.filter(workspace=ctx.workspace, pk__in=ids.values())
             by_id = {x.pk: x for x in self._lock(qs, lock)}
             return {key: by_id[pk] for key, pk in ids.items() if pk in by_id}
-        qs = Company.objects.filter(workspace=ctx.workspace, domain__in=keys)
+        qs = Company.objects.filter(workspace=ctx.workspace).filter(
+            sql.one_of(Company, "domain", keys)
+        )
         found: dict = {}
         if not update:
             for domain in qs.order_by("pk").values_list("domain", flat=True):

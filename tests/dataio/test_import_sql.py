@@ -4,6 +4,7 @@ fixed sizes) and the one-parameter "is one of" filter."""
 import pytest
 
 from rapport.core.models import Category
+from rapport.core.queries import one_of
 from rapport.customers.models import Contact
 from rapport.dataio.importing import sql
 from rapport.dataio.importing.writers import CONTACT_COLUMNS
@@ -58,9 +59,9 @@ def test_one_of_matches_exactly_the_listed_values(workspace, owner):
         make_contact(owner, email=email)
     wanted = ["o'hara@x.test", "ada@x.test", "nobody@x.test", "Ada@x.test"]
 
-    found = Contact.objects.filter(sql.one_of(Contact, "email", wanted)).values_list(
-        "email", flat=True
-    )
+    found = Contact.objects.filter(one_of(Contact, "email", wanted)).values_list("email", flat=True)
 
     assert sorted(found) == ["ada@x.test", "o'hara@x.test"]
-    assert not Contact.objects.filter(sql.one_of(Contact, "email", [])).exists()
+    assert not Contact.objects.filter(one_of(Contact, "email", [])).exists()
+    first = Contact.objects.order_by("pk").first()
+    assert list(Contact.objects.filter(one_of(Contact, "id", [first.pk, 10**12]))) == [first]

@@ -19,6 +19,7 @@ from itertools import islice
 
 from django.db import connection, transaction
 
+from rapport.core.queries import one_of
 from rapport.search import registry
 from rapport.search.fold import key, words
 from rapport.search.models import Entry, Pending
@@ -100,7 +101,9 @@ def refresh(workspace_id: int, kind: str, ids: Iterable[int]) -> None:
         with transaction.atomic():
             # Replaced rather than updated: a new id puts the record first among equally
             # good matches (results are newest first within a tier of relevance).
-            Entry.objects.filter(workspace_id=workspace_id, kind=kind, object_id__in=chunk).delete()
+            Entry.objects.filter(workspace_id=workspace_id, kind=kind).filter(
+                one_of(Entry, "object_id", chunk)
+            ).delete()
             _insert(rows)
 
 

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from rapport.core.categories import KINDS
 from rapport.core.models import Activity, Category
+from rapport.core.queries import one_of
 from rapport.customers.models import Company, CompanyLabel, Contact, ContactLabel, ContactTeam
 from rapport.customers.selectors import contact_visible
 from rapport.customers.services import _common as c
@@ -274,7 +275,7 @@ class ContactImporter(Importer):
         them, so it is no duplicate either."""
         ctx = self.ctx
         qs = contact_visible(workspace=ctx.workspace, actor=ctx.actor).filter(
-            sql.one_of(Contact, "email", keys)
+            one_of(Contact, "email", keys)
         )
         found: dict = {}
         if ctx.options.on_duplicate != "update":
@@ -438,9 +439,7 @@ class CompanyImporter(Importer):
             qs = Company.objects.filter(workspace=ctx.workspace, pk__in=ids.values())
             by_id = {x.pk: x for x in self._lock(qs, lock)}
             return {key: by_id[pk] for key, pk in ids.items() if pk in by_id}
-        qs = Company.objects.filter(workspace=ctx.workspace).filter(
-            sql.one_of(Company, "domain", keys)
-        )
+        qs = Company.objects.filter(workspace=ctx.workspace).filter(one_of(Company, "domain", keys))
         found: dict = {}
         if not update:
             for domain in qs.order_by("pk").values_list("domain", flat=True):

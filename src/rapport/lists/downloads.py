@@ -44,5 +44,6 @@ def members_csv(*, actor: Membership, user_list: UserList, keys: Sequence[str] |
     members = selectors.user_list_members(
         workspace=workspace, actor=actor, read=read, visible=visible
     )
-    rows = exporting.contact_rows(workspace, members.order_by(*read.parsed.order), columns)
+    ordered = members.order_by(*read.parsed.order)
+    rows = exporting.contact_rows(workspace, ordered, columns, actor=actor)
     return exporting.csv_response(csv_filename(user_list), exporting.headers(columns), rows)

@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from rapport.core.models import Membership, Team, Workspace
+from rapport.core.queries import one_of
 from rapport.customers.models import Company, Contact
 from rapport.customers.selectors import contact_visibility
 from rapport.search.fold import fold, phone_digits
@@ -27,7 +28,8 @@ class ContactProvider(IndexedProvider):
     label = _("Contact")
 
     def documents(self, *, workspace_id: int, ids: list[int]):
-        rows = Contact.objects.filter(workspace_id=workspace_id, pk__in=ids).values_list(
+        rows = Contact.objects.filter(workspace_id=workspace_id).filter(one_of(Contact, "id", ids))
+        rows = rows.values_list(
             "pk",
             "first_name",
             "last_name",
@@ -73,9 +75,8 @@ class CompanyProvider(IndexedProvider):
     label = _("Company")
 
     def documents(self, *, workspace_id: int, ids: list[int]):
-        rows = Company.objects.filter(workspace_id=workspace_id, pk__in=ids).values_list(
-            "pk", "name", "domain", "website", "city"
-        )
+        rows = Company.objects.filter(workspace_id=workspace_id).filter(one_of(Company, "id", ids))
+        rows = rows.values_list("pk", "name", "domain", "website", "city")
         for pk, name, domain, website, city in rows:
             site = _SCHEME.sub("", website).rstrip("/")
             yield Document(

@@ -1,5 +1,6 @@
 """The import pages: upload → columns → preview and options → progress and result."""
 
+import datetime as dt
 import html as html_lib
 import re
 
@@ -241,3 +242,14 @@ def test_the_result_says_search_is_catching_up_and_keeps_polling_until_it_has(as
 
     assert "Adding the new records to search" not in text(caught_up)
     assert "hx-trigger" not in caught_up.content.decode()
+
+
+def test_the_search_notice_gives_up_after_a_while(as_member, member):
+    job = run_import(member, ROWS)
+    index.defer(member.workspace_id, "contact", [Contact.objects.get().pk])  # a failed catch-up
+    ImportJob.objects.filter(pk=job.pk).update(finished_at=job.finished_at - dt.timedelta(hours=1))
+
+    response = as_member.get(url(member.workspace, f"imports/{job.pk}/progress/"))
+
+    assert "Adding the new records to search" not in text(response)
+    assert "hx-trigger" not in response.content.decode()

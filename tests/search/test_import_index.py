@@ -160,3 +160,10 @@ def test_defer_refuses_an_unknown_kind(workspace):
 def test_the_command_refuses_an_unknown_workspace(db):
     with pytest.raises(CommandError):
         call_command("search_catchup", "--workspace", "nope")
+
+
+def test_the_command_fails_when_noted_rows_stay_stuck(workspace):
+    Pending.objects.create(workspace_id=workspace.pk, kind="contact", ids=["not an id"])
+
+    with pytest.raises(CommandError, match="1 noted rows failed"):
+        call_command("search_catchup")

@@ -5,12 +5,14 @@ actor may not see is a 404 on every route, as in the API. While a run is under w
 job page polls a partial (htmx, every second) that turns into the result when it ends.
 """
 
+import datetime as dt
 from contextlib import contextmanager
 
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -30,6 +32,7 @@ from rapport.dataio.services import EDITABLE
 from rapport.search import selectors as search_selectors
 
 PER_PAGE = 50
+INDEXING_NOTICE = dt.timedelta(minutes=10)
 POLL_SECONDS = 1
 
 
@@ -272,8 +275,11 @@ def _progress_context(request, job: ImportJob) -> dict:
     return {
         "job": job,
         "progress": progress,
-        # Done, and search not yet caught up with the new rows: say so and keep polling.
+        # Done, and search not yet caught up with the new rows: say so and keep polling,
+        # for a while (a catch-up that failed leaves its rows to a later one).
         "indexing": job.status == ImportStatus.DONE
+        and job.finished_at is not None
+        and timezone.now() - job.finished_at < INDEXING_NOTICE
         and search_selectors.catching_up(workspace_id=job.workspace_id),
         "cancelling": selectors.import_cancelling(job=job),
         "poll_seconds": POLL_SECONDS,

@@ -13,6 +13,7 @@ transaction (and SQLite's write lock) open. What a crash leaves noted, the next
 """
 
 import json
+import logging
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from itertools import islice
@@ -25,6 +26,8 @@ from rapport.search.fold import key, words
 from rapport.search.models import Entry, Pending
 
 BATCH = 2_000
+logger = logging.getLogger(__name__)
+
 # Records per transaction of a catch-up: larger than a writer's batch, since each commit
 # (and on SQLite each new FTS5 segment) has a fixed cost.
 CATCH_UP_BATCH = 10_000
@@ -126,32 +129,108 @@ def catch_up(
     progress: Callable[[int], None] | None = None,
 ) -> int:
     """Index what `defer` noted (of one workspace, or all), about `batch_size` records
-    per transaction, and return how many records were indexed. Several callers may run
-    at once: on PostgreSQL each takes the noted rows the others have not locked; SQLite
-    has one writer anyway."""
-    pending = Pending.objects.order_by("pk")
+    per transaction, and return how many records were indexed.
+
+    Each record is locked before it is read (`_lock`), as its writers lock it before
+    they change it and re-index it, so an edit or a delete racing a catch-up leaves the
+    index as the record ends. A catch-up never waits for a record another transaction
+    holds: it notes it again and tries it once more at the end, then leaves it for the
+    next catch-up. Several catch-ups may run at once: on PostgreSQL each takes the noted
+    rows the others have not locked. A noted row that fails on its own is logged and
+    left in place without holding up the rows behind it; `Stuck` is raised at the end."""
+    scope = Pending.objects.order_by("pk")
     if workspace_id is not None:
-        pending = pending.filter(workspace_id=workspace_id)
+        scope = scope.filter(workspace_id=workspace_id)
     if connection.vendor == "postgresql":
-        pending = pending.select_for_update(skip_locked=True)
+        scope = scope.select_for_update(skip_locked=True)
     per_transaction = max(1, batch_size // BATCH)  # a noted row holds up to BATCH ids
-    indexed = registry.indexed()
+    skip: list[int] = []  # noted rows that failed, or that this run noted again
+    stuck: list[int] = []
     done = 0
-    while True:
+
+    def one_transaction(pending) -> bool:
+        nonlocal done
         with transaction.atomic():
-            rows = list(pending.values_list("pk", "workspace_id", "kind", "ids")[:per_transaction])
+            rows = pending.values_list("pk", "workspace_id", "kind", "ids")[:per_transaction]
+            rows = list(rows)
             if not rows:
-                return done
+                return False
+            failed, renoted, held = _index_noted(rows)
+        stuck.extend(failed)
+        skip.extend(failed + renoted)
+        done += sum(len(ids) for pk, _ws, _kind, ids in rows if pk not in failed) - held
+        if progress is not None:
+            progress(done)
+        return True
+
+    while one_transaction(scope.exclude(pk__in=skip)):
+        pass
+    # Once more for the records that were held: what still is stays noted for later.
+    retry = [pk for pk in skip if pk not in stuck]
+    while retry and one_transaction(scope.filter(pk__in=retry).exclude(pk__in=stuck)):
+        pass
+    if stuck:
+        raise Stuck(stuck, done)
+    return done
+
+
+class Stuck(Exception):
+    """Noted rows a catch-up could not index (each logged); the others were indexed."""
+
+    def __init__(self, pks: list[int], done: int):
+        super().__init__(f"{len(pks)} noted rows could not be indexed (ids {pks[:10]})")
+        self.pks, self.done = pks, done
+
+
+def _index_noted(rows: list[tuple]) -> tuple[list[int], list[int], int]:
+    """Index the records of these noted rows and delete the rows, in a savepoint.
+    Returns the noted rows that failed (tried one by one when several fail together;
+    left in place), the rows noting again the records another transaction holds, and
+    how many records those hold."""
+    try:
+        with transaction.atomic():
             groups: dict[tuple[int, str], list[int]] = defaultdict(list)
             for _pk, ws, kind, ids in rows:
                 groups[ws, kind].extend(ids)
+            indexed = registry.indexed()
+            renoted, held_count = [], 0
             for (ws, kind), ids in groups.items():
-                if kind in indexed:  # a kind no longer indexed has nothing to catch up
-                    refresh(ws, kind, ids)
+                if kind not in indexed:  # a kind no longer indexed has nothing to catch up
+                    continue
+                held = _lock(indexed[kind], ws, ids)
+                refresh(ws, kind, [pk for pk in ids if pk not in held])
+                if held:
+                    note = Pending.objects.create(workspace_id=ws, kind=kind, ids=sorted(held))
+                    renoted.append(note.pk)
+                    held_count += len(held)
             Pending.objects.filter(pk__in=[row[0] for row in rows]).delete()
-        done += sum(len(row[3]) for row in rows)
-        if progress is not None:
-            progress(done)
+        return [], renoted, held_count
+    except Exception:
+        if len(rows) > 1:
+            failed, renoted, held_count = [], [], 0
+            for row in rows:
+                one_failed, one_renoted, one_held = _index_noted([row])
+                failed += one_failed
+                renoted += one_renoted
+                held_count += one_held
+            return failed, renoted, held_count
+        logger.exception("search catch-up: noted row %s failed; left for later", rows[0][0])
+        return [rows[0][0]], [], 0
+
+
+def _lock(provider: registry.IndexedProvider, workspace_id: int, ids: list[int]) -> set[int]:
+    """Lock these records until the end of the transaction, as their writers do before
+    they change and re-index one, and return those another transaction holds (skipped,
+    not waited for: a long import holding some must not stall, or deadlock with, a
+    catch-up). Records deleted since are neither: `refresh` drops their index rows.
+    PostgreSQL only: SQLite's transaction already holds its one write lock. FOR NO KEY
+    UPDATE, so links to the records (labels, shares) can still be added meanwhile."""
+    if connection.vendor != "postgresql":
+        return set()
+    records = provider.ids(workspace_id=workspace_id)
+    records = records.filter(one_of(records.model, "id", ids)).order_by("pk")
+    locked = set(records.select_for_update(no_key=True, skip_locked=True))
+    return set(records) - locked
 
 
 def forget(workspace_id: int, kind: str, ids: Iterable[int]) -> None:

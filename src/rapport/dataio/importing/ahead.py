@@ -8,9 +8,10 @@ time. Cleaning needs nothing from the database (`rows.Context.clean` checks agai
 it tried would fail loudly (`_no_queries`) rather than run outside the import's
 transaction.
 
-The queue holds at most `DEPTH` batches, so memory stays flat however far ahead the file
-is; an error in the thread (a malformed file) is raised in the writer where it would
-have been raised without the thread, after the batches before it.
+The queue holds at most `DEPTH` batches (and the thread one more it is cleaning), so
+memory stays flat however long the file is; an error in the thread (a malformed file)
+is raised in the writer where it would have been raised without the thread, after the
+batches before it.
 """
 
 from __future__ import annotations
@@ -64,6 +65,8 @@ class Ahead:
         except BaseException as exc:  # handed to the writer, which decides
             self._put((BaseException, exc))
             return
+        finally:
+            connection.close()  # only if a refused query opened one
         self._put((_END, None))
 
     def _put(self, entry: tuple) -> bool:

@@ -5,7 +5,7 @@ import time
 from django.core.management.base import BaseCommand, CommandError
 
 from rapport.core.models import Workspace
-from rapport.search.index import catch_up
+from rapport.search.index import Stuck, catch_up
 
 
 class Command(BaseCommand):
@@ -26,6 +26,12 @@ class Command(BaseCommand):
             if workspace_id is None:
                 raise CommandError(f"No workspace with the slug {workspace!r}.")
         started = time.perf_counter()
-        done = catch_up(workspace_id)
+        try:
+            done = catch_up(workspace_id)
+        except Stuck as exc:
+            raise CommandError(
+                f"Indexed {exc.done:,} records; {len(exc.pks)} noted rows failed and stay "
+                "noted (see the log)."
+            ) from exc
         elapsed = time.perf_counter() - started
         self.stdout.write(f"Indexed {done:,} records in {elapsed:.1f} s.")

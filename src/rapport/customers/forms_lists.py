@@ -15,6 +15,7 @@ from rapport.core.errors import Invalid, NotFound
 from rapport.core.pagination import clamp_limit
 from rapport.customers import selectors, services
 from rapport.customers.models import SavedView
+from rapport.customers.services._common import parse_id
 from rapport.customfields.models import FieldType
 from rapport.customfields.validation import FieldDef, definitions
 from rapport.filters import PAGING_PARAMS, ParsedFilter, parse_filters
@@ -47,11 +48,6 @@ def query_params(query: QueryDict) -> dict[str, str]:
         if values:
             params[name] = ",".join(values)
     return params
-
-
-def parse_id(raw: str | None) -> int | None:
-    ok = raw is not None and raw.isascii() and raw.isdigit() and 0 < len(raw) <= 18
-    return int(raw) if ok and int(raw) > 0 else None
 
 
 @dataclass

@@ -20,8 +20,9 @@ from django.views.decorators.http import require_GET, require_http_methods
 from rapport.core.access import workspace_view
 from rapport.core.errors import DomainError, Invalid, NotFound
 from rapport.core.pagination import keyset_page
-from rapport.customers.forms_lists import ListState, parse_id
+from rapport.customers.forms_lists import ListState
 from rapport.customers.selectors import with_contact_details
+from rapport.customers.services._common import parse_id
 from rapport.customers.views.lists import _filter_choices
 from rapport.customfields.validation import definitions
 from rapport.dataio.exporting import CONTACT_COLUMNS, parse_column_keys

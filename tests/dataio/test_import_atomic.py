@@ -11,6 +11,7 @@ import pytest
 from django.db import connections
 
 from rapport.dataio import importing, selectors, services
+from rapport.dataio.importing.rows import Context
 from rapport.dataio.importing.writers import ContactImporter
 from rapport.dataio.models import ImportJob
 from tests.customers.factories import make_company, make_contact
@@ -176,3 +177,31 @@ def test_a_new_start_forgets_an_old_cancel_request(member):
     job = services.import_start(workspace=member.workspace, actor=member, job_id=job.pk)
 
     assert (job.status, job.created) == ("done", 5)
+
+
+def test_a_row_check_failing_half_way_fails_in_the_importers_language_and_leaves_nothing(
+    seeded, monkeypatch
+):
+    # Rows are checked on the read-ahead thread: its failure must end the run like any.
+    member = seeded
+    member.user.language = "pl"
+    member.user.save(update_fields=["language"])
+    before = table_counts(member.workspace)
+    job = _queued(member, _rows(50))
+    real_clean = Context.clean
+
+    def clean(self, number, cells):
+        if number == 37:
+            raise RuntimeError("a bug in a check")
+        return real_clean(self, number, cells)
+
+    monkeypatch.setattr(Context, "clean", clean)
+
+    job = importing.run(job.pk, batch_size=BATCH)
+
+    assert job.status == "failed"
+    assert job.error == (
+        "Import został przerwany przez nieoczekiwany błąd. Nic nie zostało zaimportowane."
+    )
+    assert job.processed == 3 * BATCH  # the batches before it were written, then undone
+    assert table_counts(member.workspace) == before

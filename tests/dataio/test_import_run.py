@@ -2,6 +2,7 @@
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
 
 from rapport.core.errors import Conflict, Invalid, NotFound
 from rapport.core.models import Activity, Category
@@ -575,3 +576,16 @@ def test_an_excel_file_imports_like_a_csv(member, tmp_path):
     assert (job.status, job.created, job.rejected) == ("done", 1, 1)
     assert rejected_rows(job)[1][:2] == ["3", "Email: Enter a valid email address."]
     assert Contact.objects.get().last_name == "Lovelace"
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's planner statistics")
+def test_a_big_import_refreshes_the_planner_statistics(member, monkeypatch):
+    monkeypatch.setattr(importing, "ANALYZE_AFTER", 3)
+    rows = [["Name", "Email"]] + [[f"P{i}", f"p{i}@x.test"] for i in range(7)]
+
+    run_import(member, rows)
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT reltuples FROM pg_class WHERE relname = 'customers_contact'")
+        (estimated,) = cursor.fetchone()
+    assert estimated == Contact.objects.count()

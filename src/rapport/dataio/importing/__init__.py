@@ -29,7 +29,8 @@ from django.utils.translation import gettext as _
 
 from rapport.core.activity import record_activity
 from rapport.core.errors import DomainError, Invalid
-from rapport.core.models import Membership
+from rapport.core.models import Activity, Membership
+from rapport.customers.models import Company, CompanyLabel, Contact, ContactLabel, ContactTeam
 from rapport.dataio import reading
 from rapport.dataio.importing import channel
 from rapport.dataio.importing.ahead import Ahead
@@ -47,6 +48,12 @@ BATCH = 2_000
 # back. The cache only grows as pages are touched, and is given back when the run ends.
 SQLITE_CACHE_KIB = 65_536
 PREVIEW_ROWS = 20
+# Rows written from which a run refreshes PostgreSQL's statistics of the tables it grew.
+ANALYZE_AFTER = 10_000
+ANALYZED = {
+    "contacts": (Contact, ContactLabel, ContactTeam, Company, Activity),
+    "companies": (Company, CompanyLabel, Activity),
+}
 ENTITY = {"contacts": "contact", "companies": "company"}
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -216,11 +223,24 @@ def run(
     return job
 
 
+def _analyze(job: ImportJob) -> None:
+    """Fresh planner statistics after a big import on PostgreSQL, as the docs advise after
+    any bulk load. Until autovacuum gets to it, a table that grew from a few rows to a
+    million still looks small to the planner, which then read the whole workspace for
+    each batch of the catch-up (and the lists picked plans for a small table)."""
+    if connection.vendor != "postgresql" or job.created + job.updated < ANALYZE_AFTER:
+        return
+    tables = [m._meta.db_table for m in ANALYZED[job.entity]]
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE " + ", ".join(connection.ops.quote_name(t) for t in tables))
+
+
 def _index(job: ImportJob) -> None:
     """Make the committed rows searchable. The job is done whatever happens here: what
     is left unindexed stays noted for the next catch-up (any import's, or `rapport
     manage search_catchup`)."""
     try:
+        _analyze(job)
         search_index.catch_up(job.workspace_id)
     except Exception:
         logger.exception(

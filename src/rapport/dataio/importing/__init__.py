@@ -241,7 +241,8 @@ def _index(job: ImportJob) -> None:
     manage search_catchup`)."""
     try:
         _analyze(job)
-        search_index.catch_up(job.workspace_id)
+        if search_index.catch_up(job.workspace_id) >= search_index.COMPACT_AFTER:
+            search_index.compact()  # searchable already; this keeps search fast
     except Exception:
         logger.exception(
             "import %s: indexing for search failed; left for the next catch-up", job.pk

@@ -5,7 +5,7 @@ import time
 from django.core.management.base import BaseCommand, CommandError
 
 from rapport.core.models import Workspace
-from rapport.search.index import Stuck, catch_up
+from rapport.search.index import COMPACT_AFTER, Stuck, catch_up, compact
 
 
 class Command(BaseCommand):
@@ -33,5 +33,7 @@ class Command(BaseCommand):
                 f"Indexed {exc.done:,} records; {len(exc.pks)} noted rows failed and stay "
                 "noted (see the log)."
             ) from exc
+        if done >= COMPACT_AFTER:
+            compact()
         elapsed = time.perf_counter() - started
         self.stdout.write(f"Indexed {done:,} records in {elapsed:.1f} s.")

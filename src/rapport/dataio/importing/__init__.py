@@ -260,7 +260,6 @@ def _run(job, side, progress, on_progress, batch_size) -> None:
         rejects = Rejects(job, sniffed.headers)
         try:
             with _big_cache(), transaction.atomic(durable=True):
-                _check_as_written()
                 counts = _write(
                     job, actor, path, sniffed, side, rejects, progress, on_progress, batch_size
                 )
@@ -290,17 +289,6 @@ def _run(job, side, progress, on_progress, batch_size) -> None:
     # The rows are in; the upload is no longer needed (and holds personal data).
     default_storage.delete(job.file)
     ImportJob.objects.filter(pk=job.pk).update(file="")
-
-
-def _check_as_written() -> None:
-    """PostgreSQL: check the foreign keys of each row as it is written rather than all at
-    the commit. Django declares them deferred, so an import's ~6 checks a row all ran in
-    the COMMIT, ~2 s per 50,000 rows during which nothing else could happen; checked as
-    the batches go in, the server does them while this process prepares the next batch.
-    Same checks, same outcome: a bad row still fails the whole run."""
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
 
 
 @contextmanager

@@ -173,9 +173,11 @@ def run(
     """Run a queued import to its end: done, failed or cancelled. A job that is not queued
     (cancelled before it started, or taken by another worker) is left alone.
 
-    The rows are searchable when this returns: the search index of what the run wrote is
-    made right after its commit (`search.index.catch_up`; `catch_up=False` leaves that
-    to the caller, as the bench does to time the two apart)."""
+    The search index of what the run wrote is made right after its commit
+    (`search.index.catch_up`; `catch_up=False` leaves that to the caller, as the bench
+    does to time the two apart). When this returns the rows are searchable, except any
+    that an edit held at that moment or whose indexing failed: those stay noted for the
+    next catch-up."""
     job = ImportJob.objects.select_related("workspace", "created_by").filter(pk=job_id).first()
     if job is None:
         return None

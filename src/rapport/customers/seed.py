@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 from rapport.core import services as core_services
 from rapport.core.errors import Invalid
 from rapport.core.models import Category, Membership, Role, Team, TeamMember, User, Workspace
+from rapport.core.queries import sqlite_page_cache
 from rapport.customers.models import (
     Company,
     Contact,
@@ -37,6 +38,7 @@ from rapport.search import index as search_index
 
 PASSWORD = "bench-password-1"
 BATCH = 5_000
+SEED_CACHE_KIB = 262_144  # 256 MiB
 HISTORY = dt.timedelta(days=3 * 365)
 
 TEAMS = (
@@ -142,7 +144,8 @@ def seed_bench(
     _custom_fields(workspace)
     categories = _categories(workspace)
     now = timezone.now().replace(microsecond=0)
-    with _explicit_timestamps(), _fast_sqlite():
+    # A bigger page cache while seeding: the contact indexes are updated in random order.
+    with _explicit_timestamps(), sqlite_page_cache(SEED_CACHE_KIB):
         company_ids = _companies(
             workspace, rng, -(-contacts // 20), people, categories, now, batch_size
         )
@@ -426,23 +429,6 @@ def _explicit_timestamps() -> Iterator[None]:
     finally:
         for f, auto_now, auto_now_add in saved:
             f.auto_now, f.auto_now_add = auto_now, auto_now_add
-
-
-@contextmanager
-def _fast_sqlite() -> Iterator[None]:
-    """A bigger page cache while seeding: the contact indexes are updated in random order."""
-    if connection.vendor != "sqlite":
-        yield
-        return
-    with connection.cursor() as cursor:
-        cursor.execute("PRAGMA cache_size")
-        (before,) = cursor.fetchone()
-        cursor.execute("PRAGMA cache_size = -262144")  # 256 MiB
-    try:
-        yield
-    finally:
-        with connection.cursor() as cursor:
-            cursor.execute(f"PRAGMA cache_size = {int(before)}")
 
 
 def _analyze() -> None:

@@ -117,7 +117,7 @@ def defer(workspace_id: int, kind: str, ids: Iterable[int]) -> None:
     """Note these records for the next `catch_up`, in the caller's transaction: they are
     indexed after it commits (and not at all if it rolls back). One row per `BATCH` ids."""
     registry.get(kind)  # an unknown kind is a programming error, said loudly
-    rows = [(workspace_id, kind, json.dumps(chunk)) for chunk in _batches(ids) if chunk]
+    rows = [(workspace_id, kind, json.dumps(chunk)) for chunk in _batches(ids)]
     if rows:
         with connection.cursor() as cursor:
             cursor.executemany(

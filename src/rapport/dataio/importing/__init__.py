@@ -30,6 +30,7 @@ from django.utils.translation import gettext as _
 from rapport.core.activity import record_activity
 from rapport.core.errors import DomainError, Invalid
 from rapport.core.models import Activity, Membership
+from rapport.core.queries import sqlite_page_cache
 from rapport.customers.models import Company, CompanyLabel, Contact, ContactLabel, ContactTeam
 from rapport.dataio import reading
 from rapport.dataio.importing import channel
@@ -42,10 +43,7 @@ from rapport.search import index as search_index
 logger = logging.getLogger(__name__)
 
 BATCH = 2_000
-# SQLite's page cache during a run, in KiB (its default is 2 MiB). A run inserts into
-# every index of the contacts, activity and search tables at scattered places; with the
-# default cache the transaction keeps spilling dirty pages to the WAL and reading them
-# back. The cache only grows as pages are touched, and is given back when the run ends.
+# SQLite's page cache during a run, in KiB (its default is 2 MiB): see `sqlite_page_cache`.
 SQLITE_CACHE_KIB = 65_536
 PREVIEW_ROWS = 20
 # Rows written from which a run refreshes PostgreSQL's statistics of the tables it grew.
@@ -261,7 +259,7 @@ def _run(job, side, progress, on_progress, batch_size) -> None:
         ImportJob.objects.filter(pk=job.pk).update(total=total)
         rejects = Rejects(job, sniffed.headers)
         try:
-            with _big_cache(), transaction.atomic(durable=True):
+            with sqlite_page_cache(SQLITE_CACHE_KIB), transaction.atomic(durable=True):
                 counts = _write(
                     job, actor, path, sniffed, side, rejects, progress, on_progress, batch_size
                 )
@@ -291,22 +289,6 @@ def _run(job, side, progress, on_progress, batch_size) -> None:
     # The rows are in; the upload is no longer needed (and holds personal data).
     default_storage.delete(job.file)
     ImportJob.objects.filter(pk=job.pk).update(file="")
-
-
-@contextmanager
-def _big_cache() -> Iterator[None]:
-    if connection.vendor != "sqlite":
-        yield
-        return
-    with connection.cursor() as cursor:
-        cursor.execute("PRAGMA cache_size")
-        (before,) = cursor.fetchone()
-        cursor.execute(f"PRAGMA cache_size = -{SQLITE_CACHE_KIB}")
-    try:
-        yield
-    finally:
-        with connection.cursor() as cursor:
-            cursor.execute(f"PRAGMA cache_size = {int(before)}")
 
 
 def _write(job, actor, path, sniffed, side, rejects, progress, on_progress, batch_size) -> dict:

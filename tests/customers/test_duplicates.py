@@ -5,6 +5,7 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
+from rapport.core import services as core_services
 from rapport.core.models import Category
 from rapport.customers import duplicates, match_keys, services
 from rapport.customers.duplicate_models import DuplicateGroup, DuplicateScan
@@ -143,6 +144,56 @@ def test_a_member_sees_only_the_visible_records_of_a_bigger_group(owner, member,
     make_contact(owner, email="ada@e.test")  # private to the owner
     unclaimed = make_contact(owner, email="ada@e.test", owner_id=None)
     assert groups(member) == [("email", "ada@e.test", [mine.pk, shared.pk, unclaimed.pk])]
+
+
+def test_who_may_see_a_pair_is_asked_when_the_page_is_read(owner, member, workspace):
+    # Nothing about visibility is stored with the groups: a team seat or an owner change
+    # after the scan shows (or hides) a pair at once, without another scan.
+    team = make_team(workspace, "Sales")
+    shared = make_contact(owner, email="ada@e.test", visibility="teams", team_ids=[team.pk])
+    private = make_contact(owner, email="ada@e.test")
+    duplicates.duplicates_scan(workspace=workspace, entity="contact")
+
+    def seen():
+        page = duplicates.duplicate_page(workspace=workspace, actor=member, entity="contact")
+        return [g.ids for g in page.items]
+
+    assert seen() == []
+    core_services.team_member_add(
+        workspace=workspace, actor=owner, team_id=team.pk, user_id=member.user_id
+    )
+    assert seen() == []  # the private one still hides the pair
+    services.contact_update(
+        workspace=workspace, actor=owner, contact_id=private.pk, data={"owner_id": None}
+    )
+    assert seen() == [[shared.pk, private.pk]]
+    core_services.team_member_remove(
+        workspace=workspace, actor=owner, team_id=team.pk, user_id=member.user_id
+    )
+    assert seen() == []
+
+
+def test_a_group_of_three_shows_when_the_reader_may_see_two(owner, member):
+    mine = make_contact(member, phone="601234567")
+    make_contact(owner, phone="601234567")  # private to the owner
+    unclaimed = make_contact(owner, phone="601234567", owner_id=None)
+    assert groups(member) == [("phone", "601234567", [mine.pk, unclaimed.pk])]
+    (group,) = duplicates.duplicate_page(
+        workspace=member.workspace, actor=member, entity="contact"
+    ).items
+    assert group.size == 2
+
+
+def test_groups_of_an_older_scan_without_their_pair_still_show(owner, member):
+    # Groups written before pairs were named on the group row count their member rows.
+    a = make_contact(member, email="ada@e.test")
+    b = make_contact(owner, email="ada@e.test", owner_id=None)
+    make_contact(owner, email="bob@e.test")
+    make_contact(member, email="bob@e.test")
+    duplicates.duplicates_scan(workspace=owner.workspace, entity="contact")
+    DuplicateGroup.objects.update(first=None, second=None)
+    page = duplicates.duplicate_page(workspace=owner.workspace, actor=member, entity="contact")
+    assert [(g.value, g.ids) for g in page.items] == [("ada@e.test", [a.pk, b.pk])]
 
 
 def test_records_merged_deleted_or_edited_since_the_scan_drop_out(owner):
@@ -307,3 +358,23 @@ def test_the_page_reads_a_fixed_number_of_queries(owner, member, django_assert_m
                 workspace=owner.workspace, actor=actor, entity="contact", limit=30
             )
         assert len(page.items) == (30 if actor is owner else 0)
+
+
+def test_a_members_page_reads_a_fixed_number_of_queries(
+    owner, member, django_assert_max_num_queries
+):
+    for n in range(12):
+        make_contact(member, first_name=f"P{n}", email=f"p{n}@e.test")
+        make_contact(owner, first_name=f"U{n}", email=f"p{n}@e.test", owner_id=None)
+        make_contact(owner, first_name=f"O{n}", email=f"p{n}@e.test" if n % 2 else "")
+    # One group too big to read whole: its visible members are counted apart.
+    for n in range(duplicates.READ_PER_GROUP + 2):
+        make_contact(member if n % 2 else owner, first_name=f"Q{n}", phone="601234567")
+    duplicates.duplicates_scan(workspace=owner.workspace, entity="contact")
+    with django_assert_max_num_queries(5):
+        page = duplicates.duplicate_page(
+            workspace=owner.workspace, actor=member, entity="contact", limit=30
+        )
+    # Pairs (even n) and groups of three (odd n) alike show the two the member may see.
+    half = duplicates.READ_PER_GROUP // 2
+    assert [(len(g.ids), g.size) for g in page.items] == [(2, 2)] * 12 + [(half, half + 1)]

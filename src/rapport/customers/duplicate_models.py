@@ -20,6 +20,12 @@ class DuplicateGroup(WorkspaceModel):
     # Contacts by name match within one company: its id (no FK, see the module docstring).
     scope = models.BigIntegerField(null=True, blank=True)
     size = models.PositiveIntegerField()
+    # A group of exactly two records (nearly all of them) also names both here, so a page
+    # tests each pair straight from the group row, the second record only when the reader
+    # may see the first (see `duplicate_page`). Null for bigger groups, which count their
+    # members. Ids from the scan, like the members: nothing here says who may see them.
+    first = models.BigIntegerField(null=True, blank=True)
+    second = models.BigIntegerField(null=True, blank=True)
 
     class Meta:
         indexes = [

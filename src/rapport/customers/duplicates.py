@@ -9,9 +9,11 @@ duplicates are rare. So the grouping runs as a scan, in the background for a big
 (`DuplicateGroup`, `DuplicateMember`). A page is then a keyset walk over those groups in
 match-key order, costs the same at any size, and is checked against the live rows as it is
 read: a member the reader may not see, or one deleted, merged or edited since the scan, does
-not count, and a group left with fewer than two members is not shown. New duplicates appear
-with the next scan: on opening the page when the last one is older than `FRESH_INLINE` /
-`FRESH_BACKGROUND`, or on "Check again".
+not count, and a group left with fewer than two members is not shown. Nothing about who may
+see a record is stored (owners, shares and team seats change without a scan); a pair names
+its two records on the group row so that this check reads as little as it can. New
+duplicates appear with the next scan: on opening the page when the last one is older than
+`FRESH_INLINE` / `FRESH_BACKGROUND`, or on "Check again".
 
 The match keys themselves (what "same phone" means, accents, legal suffixes) live in
 `match_keys.py`.
@@ -29,6 +31,7 @@ from django.db.models import (
     Exists,
     Model,
     OuterRef,
+    Q,
     StringAgg,
     Subquery,
     Value,
@@ -214,6 +217,8 @@ def _write(workspace: Workspace, entity: str, found: Iterable[Found]) -> int:
                 key=f.key,
                 scope=f.scope,
                 size=len(f.ids),
+                first=f.ids[0] if len(f.ids) == 2 else None,
+                second=f.ids[1] if len(f.ids) == 2 else None,
             )
             for f in batch
         )
@@ -395,7 +400,8 @@ def duplicate_page(
             _("Use one of: %(reasons)s.") % {"reasons": ", ".join(REASONS[entity])},
             field="reason",
         )
-    live = _records(workspace, actor, entity).filter(pk=OuterRef("record_id"))
+    records = _records(workspace, actor, entity)
+    live = records.filter(pk=OuterRef("record_id"))
     seen = (
         DuplicateMember.objects.filter(group=OuterRef("pk"))
         .filter(Exists(live))
@@ -403,10 +409,20 @@ def duplicate_page(
         .annotate(n=Count("pk"))
         .values("n")
     )
+    # Nearly every group is a pair, named on the group row: it shows when the reader may
+    # see both records, and the second is looked up only when the first is visible. A
+    # member who sees one contact in seven then reads ~1.14 contacts a pair instead of two,
+    # and no member rows (docs/decisions.md, "Likely duplicates come from a scan").
+    pair = (
+        Q(second__isnull=False)
+        & Exists(records.filter(pk=OuterRef("first")))
+        & Exists(records.filter(pk=OuterRef("second")))
+    )
+    bigger = Q(second__isnull=True) & Q(seen__gte=2)
     groups = DuplicateGroup.objects.filter(workspace=workspace, entity=entity)
     if reason:
         groups = groups.filter(reason=reason)
-    groups = groups.alias(seen=Subquery(seen)).filter(seen__gte=2)
+    groups = groups.alias(seen=Subquery(seen)).filter(pair | bigger)
     page = keyset_page(groups, order=("rank", "key", "id"), limit=limit, cursor=cursor)
     scan = DuplicateScan.objects.filter(workspace=workspace, entity=entity).first()
     return DuplicatePage(

@@ -1,22 +1,41 @@
-"""The read-ahead thread of an import: items in order, errors where they belong, no
-database, the job's language, and nothing left running when the writer stops early."""
+"""The read-ahead of an import, on a thread (`Ahead`) and in a forked child (`Apart`):
+items in order, errors where they belong, no database, the job's language, and nothing
+left running when the writer stops early."""
 
 import itertools
+import multiprocessing
+import os
+import signal
 import threading
 
 import pytest
+from django.db import connection
 from django.utils.translation import gettext
 
+from rapport.core.errors import Invalid
 from rapport.customers.models import Contact
-from rapport.dataio.importing.ahead import Ahead
+from rapport.dataio.importing.ahead import Ahead, Apart, forking
+
+FORK = "fork" in multiprocessing.get_all_start_methods()
+KINDS = [Ahead, pytest.param(Apart, marks=pytest.mark.skipif(not FORK, reason="no fork"))]
 
 
-def test_items_arrive_in_order():
-    with Ahead(lambda: iter(range(50))) as ahead:
+@pytest.fixture(params=KINDS, ids=["thread", "process"])
+def kind(request):
+    return request.param
+
+
+def _nothing_left_running() -> bool:
+    threads = any(t.name == "import-read-ahead" for t in threading.enumerate())
+    return not threads and not multiprocessing.active_children()
+
+
+def test_items_arrive_in_order(kind):
+    with kind(lambda: iter(range(50))) as ahead:
         assert list(ahead) == list(range(50))
 
 
-def test_an_error_in_the_reader_is_raised_to_the_writer_after_the_items_before_it():
+def test_an_error_in_the_reader_is_raised_to_the_writer_after_the_items_before_it(kind):
     def make():
         yield 1
         yield 2
@@ -25,47 +44,118 @@ def test_an_error_in_the_reader_is_raised_to_the_writer_after_the_items_before_i
     got = []
 
     def drain():
-        with Ahead(make) as ahead:
+        with kind(make) as ahead:
             got.extend(ahead)
 
     with pytest.raises(ValueError, match="row 3"):
         drain()
     assert got == [1, 2]
+    assert _nothing_left_running()
 
 
-def test_a_writer_that_stops_early_stops_the_reader():
+def test_a_domain_error_keeps_its_field_and_words(kind):
+    def make():
+        raise Invalid("The file is not UTF-8.", field="file")
+        yield
+
+    with pytest.raises(Invalid) as caught, kind(make) as ahead:
+        list(ahead)
+    assert (caught.value.message, caught.value.field) == ("The file is not UTF-8.", "file")
+
+
+def test_a_writer_that_stops_early_stops_the_reader(kind):
+    with kind(itertools.count) as ahead:
+        for item in ahead:
+            if item == 3:
+                break
+    assert _nothing_left_running()
+
+
+def test_the_writer_raising_stops_the_reader(kind):
+    def write():
+        with kind(itertools.count) as ahead:
+            for _item in ahead:
+                raise KeyError("cancelled")
+
+    with pytest.raises(KeyError):
+        write()
+    assert _nothing_left_running()
+
+
+def test_the_thread_stays_at_most_its_queue_ahead():
     produced = itertools.count()
 
     with Ahead(lambda: produced) as ahead:
         for item in ahead:
             if item == 3:
                 break
-    assert not any(t.name == "import-read-ahead" for t in threading.enumerate())
     assert next(produced) <= 3 + 2 + 2  # at most the queue's depth and one in hand ahead
 
 
-def test_the_writer_raising_stops_the_reader():
-    def write():
-        with Ahead(itertools.count) as ahead:
-            for _item in ahead:
-                raise KeyError("cancelled")
-
-    with pytest.raises(KeyError):
-        write()
-    assert not any(t.name == "import-read-ahead" for t in threading.enumerate())
-
-
 @pytest.mark.django_db
-def test_the_reader_may_not_query_the_database():
+def test_the_reader_may_not_query_the_database(kind):
     def make():
         yield Contact.objects.count()
 
-    with pytest.raises(RuntimeError, match="must not query"), Ahead(make) as ahead:
+    with pytest.raises(RuntimeError, match="must not query"), kind(make) as ahead:
         list(ahead)
 
 
-def test_the_reader_speaks_the_job_language():
-    with Ahead(lambda: iter([gettext("Enter a valid email address.")]), language="pl") as ahead:
+def test_no_fork_beside_another_thread():
+    # A thread holding a lock at the fork would leave it held in the child for good.
+    stop = threading.Event()
+    other = threading.Thread(target=stop.wait)
+    other.start()
+    try:
+        assert not forking()
+    finally:
+        stop.set()
+        other.join()
+
+
+@pytest.mark.skipif(not FORK, reason="no fork")
+@pytest.mark.django_db(transaction=True)
+def test_the_child_leaves_the_parents_connection_working(member):
+    # The child holds a copy of the open connection (on PostgreSQL, its socket): ending
+    # it must not close the session the import's transaction lives in.
+    connection.ensure_connection()
+    with Apart(lambda: iter(range(3))) as ahead:
+        assert list(ahead) == [0, 1, 2]
+    assert Contact.objects.filter(workspace=member.workspace).count() == 0
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+        assert cursor.fetchone() == (1,)
+
+
+@pytest.mark.skipif(not FORK, reason="no fork")
+def test_a_child_killed_half_way_is_an_error_not_a_short_file():
+    def make():
+        yield 1
+        os.kill(os.getpid(), signal.SIGKILL)
+        yield 2
+
+    got = []
+    with pytest.raises(RuntimeError, match="ended unexpectedly"), Apart(make) as ahead:
+        got.extend(ahead)
+    assert got == [1]
+
+
+@pytest.mark.skipif(not FORK, reason="no fork")
+def test_an_error_that_does_not_pickle_still_arrives_in_words():
+    class Odd(Exception):
+        def __reduce__(self):
+            raise TypeError("no pickling")
+
+    def make():
+        raise Odd("row 9 is odd")
+        yield
+
+    with pytest.raises(RuntimeError, match="Odd: row 9 is odd"), Apart(make) as ahead:
+        list(ahead)
+
+
+def test_the_reader_speaks_the_job_language(kind):
+    with kind(lambda: iter([gettext("Enter a valid email address.")]), language="pl") as ahead:
         (message,) = list(ahead)
     assert message != "Enter a valid email address."
     assert "e-mail" in message.lower()

@@ -5,12 +5,14 @@ These tests commit for real (`transaction=True`): the canceller and the progress
 run on their own connections, in another thread, as the web process would.
 """
 
+import multiprocessing
 import threading
 
 import pytest
 from django.db import connections
 
 from rapport.dataio import importing, selectors, services
+from rapport.dataio.importing import ahead
 from rapport.dataio.importing.rows import Context
 from rapport.dataio.importing.writers import ContactImporter
 from rapport.dataio.models import ImportJob
@@ -50,6 +52,19 @@ def _elsewhere(fn):
     thread.start()
     thread.join(timeout=30)
     return result.get("value")
+
+
+@pytest.fixture(autouse=True, params=["thread", "process"])
+def reader(request, monkeypatch):
+    """Every test here runs with the file read on a thread and in a child process (which
+    a big file gets): a cancel or a crash must leave nothing behind either way."""
+    if request.param == "process":
+        if "fork" not in multiprocessing.get_all_start_methods():
+            pytest.skip("no fork here")
+        # The test process runs threads of its own (pytest-xdist's, the canceller's).
+        monkeypatch.setattr(ahead, "forking", lambda: True)
+    monkeypatch.setattr(importing, "APART_FROM", 0 if request.param == "process" else 10**9)
+    return request.param
 
 
 @pytest.fixture
@@ -182,7 +197,7 @@ def test_a_new_start_forgets_an_old_cancel_request(member):
 def test_a_row_check_failing_half_way_fails_in_the_importers_language_and_leaves_nothing(
     seeded, monkeypatch
 ):
-    # Rows are checked on the read-ahead thread: its failure must end the run like any.
+    # Rows are checked ahead, on a thread or in a child: its failure ends the run like any.
     member = seeded
     member.user.language = "pl"
     member.user.save(update_fields=["language"])

@@ -241,6 +241,31 @@ def test_the_default_csv_is_one_query(workspace, owner, rich):
     assert len(read_csv([data])) == 1 + len(rich)
 
 
+@pytest.mark.parametrize(
+    "keys",
+    [
+        ["labels", "email", "teams"],
+        ["teams", "id", "labels", "first_name"],
+        ["email", "labels"],
+    ],
+)
+@pytest.mark.parametrize("order", [("id",), ("-created_at", "-id"), ("last_name", "first_name")])
+def test_a_members_rows_joined_link_by_link_match_the_general_path(
+    workspace, member, rich, keys, order
+):
+    """A member's first labels or teams column is joined link by link and the rows
+    grouped after (PostgreSQL): any order, with or without the id among the cells, a
+    second such column grouped over the workspace beside it."""
+    queryset = contact_visible_scan(workspace=workspace, actor=member).order_by(*order)
+    columns = contact_columns(workspace, keys)
+    with CaptureQueriesContext(connection) as ctx:
+        fast, general = both_csvs(contact_rows, workspace, queryset, columns, actor=member)
+    assert fast == general
+    assert len(read_csv([fast])) == 1 + contact_visible(workspace=workspace, actor=member).count()
+    if connection.vendor == "postgresql":
+        assert "GROUP BY export_s.export_" in ctx.captured_queries[0]["sql"]
+
+
 def test_a_filter_that_matches_nothing_copies_the_header_alone(workspace, owner, rich):
     queryset = contact_visible(workspace=workspace, actor=owner).filter(pk__in=[])
     fast, general = both_csvs(contact_rows, workspace, queryset, contact_columns(workspace, None))
@@ -362,3 +387,23 @@ def test_a_members_export_of_the_default_columns_holds_only_what_they_may_see(
     emails = sorted(row[email] for row in table[1:])
     assert emails == sorted(c.email for c in visible if not c.is_test)
     assert not set(emails) & {c.email for c in hidden}
+
+
+def test_a_members_distinct_rows_keep_their_links_grouped_over_the_workspace(
+    workspace, owner, member, rich
+):
+    """A filter through the links with DISTINCT: the rows are not joined link by link
+    (their order is not the plain one that needs), and the cells are still the general
+    path's."""
+    queryset = (
+        contact_visible_scan(workspace=workspace, actor=member)
+        .filter(labels__name__in=["alpha", "zebra"])
+        .distinct()
+        .order_by("-created_at", "-id")
+    )
+    columns = contact_columns(workspace, ["email", "labels", "teams"])
+    with CaptureQueriesContext(connection) as ctx:
+        fast, general = both_csvs(contact_rows, workspace, queryset, columns, actor=member)
+    assert fast == general
+    assert len(read_csv([fast])) == 1 + 2  # Łucja (every label) and the unclaimed one
+    assert "GROUP BY export_s.export_" not in ctx.captured_queries[0]["sql"]

@@ -23,7 +23,7 @@ from typing import NamedTuple
 from django.core.exceptions import EmptyResultSet
 from django.db import connections
 from django.db.models import Case, F, Func, Q, QuerySet, TextField, Value, When
-from django.db.models.expressions import RawSQL
+from django.db.models.expressions import OrderBy, RawSQL
 from django.db.models.functions import Concat, NullIf, Substr
 from django.db.models.lookups import In
 from django.db.models.sql.constants import LOUTER
@@ -229,10 +229,30 @@ def _grouped_names(link_model, link_key: str, target_key: str, target_model):
     return build
 
 
+def _link_names(link_model, link_key: str, target_key: str, target_model):
+    """The workspace's links as a table of (record_id, name), one row per link, to join
+    to the rows before grouping them (PostgreSQL; see `_grouped_rows`)."""
+    link, target = link_model._meta, target_model._meta
+
+    def build(connection, workspace_id: int, once: bool = False) -> Sql:
+        qn = connection.ops.quote_name
+        return Sql(
+            f"SELECT export_l.{qn(link.get_field(link_key).column)} AS record_id, "
+            f"export_n.{qn('name')} AS name "
+            f"FROM {qn(link.db_table)} export_l JOIN {qn(target.db_table)} export_n "
+            f"ON export_n.{qn('id')} = export_l.{qn(link.get_field(target_key).column)} "
+            f"WHERE export_l.{qn('workspace_id')} = %s",
+            (workspace_id,),
+        )
+
+    return build
+
+
 class DerivedJoin:
     """`LEFT OUTER JOIN (subquery) alias ON alias.record_id = <the row>.id`, put in a
     query's FROM clause beside the ORM's own joins (which have no words for a derived
-    table). The subquery holds at most one row per record, so rows are not repeated."""
+    table). The subquery holds at most one row per record, so rows are not repeated,
+    unless it is a row per link (`_link_names`), which `_grouped_rows` groups back."""
 
     join_type = LOUTER
     nullable = True
@@ -391,29 +411,48 @@ def _query(
     empty_as_null: bool = False,
     workspace_id: int | None = None,
     links_once: bool = False,
+    by_link: bool = True,
 ):
     """(database alias, SQL, params, whether the rows carry columns after ours) of the
     cells' query, or None when it can match nothing. `empty_as_null` writes empty text as
     NULL (PostgreSQL's CSV quotes an empty string, csv.writer does not). With the
     `workspace_id`, PostgreSQL joins labels and teams from one grouped pass over the
-    workspace's links instead of a subquery per row; `links_once` makes that pass once
-    above any parallel workers, which pays when the rows are a part of the workspace
-    (a member's): there each worker's own pass cost more than reading the rows."""
+    workspace's links instead of a subquery per row. `links_once` says the rows are a
+    part of the workspace (a member's): then the first labels or teams column is joined
+    link by link and the rows grouped after (`_grouped_rows`), and any other is grouped
+    once above the parallel workers, where each worker's own pass cost more than reading
+    the rows."""
     grouped = connections[queryset.db].vendor == "postgresql" and workspace_id is not None
+    links = [n for n, c in enumerate(columns) if c.kind in ("labels", "teams")]
+    query = queryset.query
+    per_link = (
+        by_link
+        and grouped
+        and links_once
+        and bool(links)
+        and bool(query.order_by)
+        and all(isinstance(o, str) and not o.startswith("?") for o in query.order_by)
+        and not query.distinct
+    )
     cells = {}
     joins = []
     for n, column in enumerate(columns):
         if grouped and column.kind in ("labels", "teams"):
             alias = f"export_j{n}"
-            build = _links(column.kind, queryset.model, _grouped_names)
+            joined = per_link and n == links[0]
+            build = _links(column.kind, queryset.model, _link_names if joined else _grouped_names)
             joins.append((alias, build))
-            cell = RawSQL(f"{alias}.x", (), output_field=TextField())
+            cell = RawSQL(f"{alias}.{'name' if joined else 'x'}", (), output_field=TextField())
         else:
             cell = _cell(column, queryset.model)
-        if empty_as_null and column.kind != "int":
+        if empty_as_null and column.kind != "int" and not (per_link and n == links[0]):
             cell = NullIf(cell, Value(""), output_field=TextField())
         cells[f"export_{n}"] = cell
-    values = queryset.annotate(**cells).values_list(*cells)
+    values = queryset.annotate(**cells)
+    order = None
+    if per_link:
+        values, order = _ordered_by_rows(values, cells, links[0])
+    values = values.values_list(*cells, *(order.added if order else ()))
     if joins:
         query = values.query
         base = query.get_initial_alias()
@@ -425,9 +464,89 @@ def _query(
         sql, params = compiler.as_sql()
     except EmptyResultSet:  # e.g. a filter that can match nothing
         return None
+    width = len(cells) + (len(order.added) if order else 0)
     # DISTINCT with an ORDER BY on unselected columns selects those too, after ours.
-    extra = compiler.has_extra_select or compiler.col_count != len(columns)
+    extra = compiler.has_extra_select or compiler.col_count != width
+    if order is not None:
+        if extra:  # not the plain query `_ordered_by_rows` expects: the grouped shape
+            return _query(
+                queryset,
+                columns,
+                empty_as_null=empty_as_null,
+                workspace_id=workspace_id,
+                links_once=links_once,
+                by_link=False,
+            )
+        sql, params = _grouped_rows(
+            Sql(sql, tuple(params)), len(cells), links[0], order, empty_as_null
+        )
     return values.db, sql, params, extra
+
+
+class _RowOrder(NamedTuple):
+    """How a member's rows are grouped back after joining their links one by one: the
+    list's order then the id (`keys`, each a cell or a column `added` after the cells,
+    `descending` or not), then every other cell (`rest`)."""
+
+    keys: tuple[str, ...]
+    descending: tuple[bool, ...]
+    added: tuple[str, ...]
+    rest: tuple[str, ...]
+
+
+def _ordered_by_rows(values: QuerySet, cells: dict, joined: int) -> tuple[QuerySet, _RowOrder]:
+    """`values` (ordered by field names) ordered by the list's order, the id, every other
+    cell and then the joined link's name by code point: each row's links come together,
+    their names sorted."""
+    order = list(values.query.order_by)
+    pk = values.model._meta.pk.name
+    if not any(o.lstrip("-") in ("pk", pk) for o in order):
+        order.append(pk)
+    keys, descending, added = [], [], {}
+    for item in order:
+        source = F(pk if item.lstrip("-") == "pk" else item.lstrip("-"))
+        # A key that is a cell already is grouped as that cell: the same column twice
+        # would hide from PostgreSQL that the rows come in the order it groups them.
+        alias = next((a for a, cell in cells.items() if cell == source), None)
+        if alias is None:
+            alias = f"export_k{len(added)}"
+            added[alias] = source
+        keys.append(alias)
+        descending.append(item.startswith("-"))
+    rest = [a for n, a in enumerate(cells) if n != joined and a not in keys]
+    name = RawSQL(f'export_j{joined}.name COLLATE "C"', (), output_field=TextField())
+    values = values.annotate(**added).order_by(*order, *rest, OrderBy(name))
+    return values, _RowOrder(tuple(keys), tuple(descending), tuple(added), tuple(rest))
+
+
+def _grouped_rows(inner: Sql, width: int, joined: int, order: _RowOrder, null: bool) -> Sql:
+    """The rows of `inner` (one per link of the joined column, ordered by
+    `_ordered_by_rows`) grouped back into one per record, the link's names joined with
+    "; " in the order they come: that is, sorted by code point. (PostgreSQL aggregates a
+    sorted subquery's rows in its order; grouping by the keys it is sorted by, in that
+    order, it reads them as they come, without sorting again.)
+
+    Joining the links row by row and grouping after touches only the links of the rows
+    read: a member's export no longer groups every link of the workspace, and all of it
+    up to the final grouping runs in the parallel workers."""
+    cells = []
+    params: tuple = ()
+    for n in range(width):
+        cell = f"export_s.export_{n}"
+        if n == joined:
+            cell, params = _neutral(Sql(f"string_agg({cell}, '; ')"))
+            cell = f"NULLIF({cell}, '')" if null else cell
+        cells.append(cell)
+    keys = [f"export_s.{k}" for k in order.keys]
+    rest = [f"export_s.{k}" for k in order.rest]
+    by = ", ".join(
+        f"{k} DESC" if down else k for k, down in zip(keys, order.descending, strict=True)
+    )
+    return Sql(
+        f"SELECT {', '.join(cells)} FROM ({inner.sql}) export_s "
+        f"GROUP BY {', '.join(keys + rest)} ORDER BY {by}",
+        params + inner.params,
+    )
 
 
 def fast_batches(

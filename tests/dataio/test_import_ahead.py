@@ -9,12 +9,13 @@ import signal
 import threading
 
 import pytest
-from django.db import connection
+from django.db import connection, connections, transaction
 from django.utils.translation import gettext
 
 from rapport.core.errors import Invalid
 from rapport.customers.models import Contact
-from rapport.dataio.importing.ahead import Ahead, Apart, forking
+from rapport.dataio.importing.ahead import Ahead, Apart, ChildTraceback, forking
+from tests.customers.factories import make_contact
 
 FORK = "fork" in multiprocessing.get_all_start_methods()
 KINDS = [Ahead, pytest.param(Apart, marks=pytest.mark.skipif(not FORK, reason="no fork"))]
@@ -125,6 +126,81 @@ def test_the_child_leaves_the_parents_connection_working(member):
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1")
         assert cursor.fetchone() == (1,)
+
+
+@pytest.mark.skipif(not FORK, reason="no fork")
+@pytest.mark.django_db(transaction=True)
+def test_a_refused_query_in_the_child_sends_nothing_on_the_parents_connection(member):
+    # A server-side cursor's query is refused too, before the child holds a connection:
+    # on the inherited one its cleanup would have talked to the parent's session.
+    make_contact(member, first_name="Ada")
+    with transaction.atomic():
+        make_contact(member, first_name="Alan")  # inside the parent's transaction
+
+        def make():
+            yield [c.first_name for c in Contact.objects.iterator(chunk_size=10)]
+
+        pg = connection.vendor == "postgresql"
+        if pg:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_backend_pid()")
+                (pid,) = cursor.fetchone()
+        with pytest.raises(RuntimeError, match="must not query"), Apart(make) as ahead:
+            list(ahead)
+        if pg:  # the last statement of the parent's session, as another session sees it
+            assert _elsewhere(_last_query, pid) == "SELECT pg_backend_pid()"
+        names = sorted(Contact.objects.values_list("first_name", flat=True))
+    assert names == ["Ada", "Alan"]
+
+
+def _last_query(pid: int) -> str:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT query FROM pg_stat_activity WHERE pid = %s", [pid])
+        return cursor.fetchone()[0]
+
+
+def _elsewhere(fn, *args):
+    """`fn(*args)` on another thread, hence on a connection of its own."""
+    result = []
+
+    def target():
+        try:
+            result.append(fn(*args))
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=target)
+    thread.start()
+    thread.join(timeout=30)
+    return result[0]
+
+
+@pytest.mark.skipif(not FORK, reason="no fork")
+def test_the_childs_stack_is_the_cause_of_its_error():
+    def check_row_seven():
+        return 1 / 0
+
+    def make():
+        yield check_row_seven()
+
+    with pytest.raises(ZeroDivisionError) as caught, Apart(make) as ahead:
+        list(ahead)
+    assert isinstance(caught.value.__cause__, ChildTraceback)
+    assert "check_row_seven" in str(caught.value.__cause__)
+
+
+@pytest.mark.skipif(not FORK, reason="no fork")
+def test_an_error_that_cannot_be_rebuilt_arrives_in_words():
+    class RowError(Exception):
+        def __init__(self, row, why):
+            super().__init__(f"row {row}: {why}")
+
+    def make():
+        raise RowError(4, "bad date")
+        yield
+
+    with pytest.raises(RuntimeError, match="RowError: row 4: bad date"), Apart(make) as ahead:
+        list(ahead)
 
 
 @pytest.mark.skipif(not FORK, reason="no fork")

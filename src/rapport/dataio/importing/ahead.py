@@ -25,10 +25,11 @@ import multiprocessing
 import pickle
 import queue
 import threading
+import traceback
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from django.db import connection
+from django.db import connection, connections
 from django.utils import translation
 
 DEPTH = 2
@@ -94,16 +95,24 @@ def forking() -> bool:
     any lock one of them held at that moment, never to be released (Python warns of it).
     The worker and the CLI run one thread; a threaded server running an import inline
     reads ahead on a thread instead."""
-    return "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1
+    return (
+        "fork" in multiprocessing.get_all_start_methods()
+        and threading.active_count() == 1
+        and not multiprocessing.current_process().daemon  # which may not start children
+    )
 
 
 class Apart:
-    """`Ahead`, in a forked child process. The child inherits the parent's database
-    connection but never uses it: its queries are refused as the thread's are, and it
-    ends with `os._exit` (multiprocessing's way), which closes nothing the parent holds,
-    so PostgreSQL sees no goodbye on the shared socket. Items cross the pipe pickled;
-    the pipe holds one item at most, so the child is one item ahead of the writer, two
-    with the one it is making."""
+    """`Ahead`, in a forked child process.
+
+    The child inherits the parent's database connections, live, in the middle of the
+    import's transaction: a byte it sent on one would mix with the parent's (a refused
+    query may still send one: closing a server-side cursor asks the server about it).
+    So the child first takes them off Django's hands without closing them (`_cut_off`):
+    any query there fails before it has a connection. It ends with `os._exit`
+    (multiprocessing's way), which closes nothing, so PostgreSQL sees no goodbye on the
+    shared socket and SQLite keeps the parent's locks. Items cross the pipe pickled; the
+    child blocks while the pipe is full, about one batch ahead of the writer."""
 
     def __init__(self, make: Callable[[], Iterator[Any]], *, language: str | None = None):
         context = multiprocessing.get_context("fork")
@@ -131,16 +140,53 @@ class Apart:
         while True:
             try:
                 kind, item = pickle.loads(self._receive.recv_bytes())
-            except EOFError:  # the child died without a word (killed, out of memory)
-                self._child.join(timeout=5)
+            except (EOFError, OSError):  # the child died (killed, out of memory), maybe
+                self._child.join(timeout=5)  # half way through a message
                 code = self._child.exitcode
                 message = f"The import's reader ended unexpectedly (exit code {code})."
                 raise RuntimeError(message) from None
             if kind == "end":
                 return
             if kind == "error":
-                raise item
+                raise _rebuilt(*item)
             yield item
+
+
+class ChildTraceback(Exception):
+    """Where an error happened in the child: the cause of the error the writer raises,
+    so the log of a failed import shows the child's own stack."""
+
+    def __str__(self) -> str:
+        return self.args[0]
+
+
+def _rebuilt(pickled: bytes | None, words: str, where: str) -> BaseException:
+    """The child's error as the parent raises it; in words when it cannot be rebuilt (an
+    exception whose constructor wants other arguments than it keeps)."""
+    try:
+        error = pickle.loads(pickled) if pickled is not None else RuntimeError(words)
+    except Exception:
+        error = RuntimeError(words)
+    error.__cause__ = ChildTraceback(where)
+    return error
+
+
+_inherited: list = []  # the parent's connections, kept from the child's garbage collector
+
+
+def _cut_off() -> None:
+    """In the child: take the inherited connections off Django's hands, unclosed (closing
+    one would end the parent's session; collecting one would close it, so they are kept),
+    and refuse to open new ones."""
+    for conn in connections.all(initialized_only=True):
+        if conn.connection is not None:
+            _inherited.append(conn.connection)
+            conn.connection = None
+        conn.connect = _refuse
+
+
+def _refuse(*args, **kwargs):
+    raise RuntimeError(NO_QUERIES)
 
 
 def _produce(make, language, send, receive) -> None:
@@ -151,6 +197,7 @@ def _produce(make, language, send, receive) -> None:
         send.send_bytes(pickle.dumps((kind, item), protocol=pickle.HIGHEST_PROTOCOL))
 
     try:
+        _cut_off()
         with translation.override(language), connection.execute_wrapper(_no_queries):
             for item in make():
                 put("item", item)
@@ -159,12 +206,17 @@ def _produce(make, language, send, receive) -> None:
         return  # the writer stopped reading: nothing is waiting for the rest
     except BaseException as exc:
         try:
-            put("error", exc)
+            pickled = pickle.dumps(exc, protocol=pickle.HIGHEST_PROTOCOL)
+        except Exception:  # an error that does not pickle: its words still arrive
+            pickled = None
+        try:
+            put("error", (pickled, f"{type(exc).__name__}: {exc}", traceback.format_exc()))
         except (BrokenPipeError, ConnectionResetError):
             return
-        except Exception:  # an error that does not pickle: its words still arrive
-            put("error", RuntimeError(f"{type(exc).__name__}: {exc}"))
+
+
+NO_QUERIES = "The import's read-ahead thread must not query the database."
 
 
 def _no_queries(execute, sql, params, many, context):
-    raise RuntimeError("The import's read-ahead thread must not query the database.")
+    raise RuntimeError(NO_QUERIES)

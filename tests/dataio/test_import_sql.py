@@ -54,6 +54,32 @@ def test_json_and_datetimes_are_stored_as_the_orm_reads_them(workspace):
     assert ada.created_at == now
 
 
+def test_json_text_survives_what_copy_and_sql_escape(workspace):
+    # On PostgreSQL the JSON goes into COPY as text: tabs, newlines, backslashes, quotes
+    # and characters beyond ASCII must come back as they went in; a shared value as well.
+    from django.utils import timezone
+
+    now = timezone.now()
+    odd = {"note": 'tab\there\nnew "line" \\ back\\slash', "city": "Łódź", "n": 1.5, "ok": True}
+    shared = {"labels": [[], ["VIP"]]}
+    rows = []
+    for i, custom in enumerate([odd, shared, shared, {}, {"list": ["a", "b"]}]):
+        values = {name: None for name in CONTACT_COLUMNS}
+        values.update(
+            workspace=workspace.pk, first_name=f"P{i}", last_name="", email="", phone="",
+            other_emails=[], other_phones=["+48 1\t2"], job_title="", role="lead",
+            visibility="private", is_active=True, is_test=False, custom=custom, version=1,
+            created_at=now, updated_at=now,
+        )  # fmt: skip
+        rows.append(tuple(values.values()))
+
+    ids = sql.insert(Contact, CONTACT_COLUMNS, rows, returning=True)
+
+    stored = dict(Contact.objects.filter(pk__in=ids).values_list("pk", "custom"))
+    assert [stored[pk] for pk in ids] == [odd, shared, shared, {}, {"list": ["a", "b"]}]
+    assert Contact.objects.get(pk=ids[0]).other_phones == ["+48 1\t2"]
+
+
 def test_one_of_matches_exactly_the_listed_values(workspace, owner):
     for email in ("ada@x.test", "bo@x.test", "o'hara@x.test", "cy@x.test"):
         make_contact(owner, email=email)

@@ -17,6 +17,10 @@ from rapport.customers.models import Contact
 from rapport.dataio.importing.ahead import Ahead, Apart, ChildTraceback, forking
 from tests.customers.factories import make_contact
 
+# The test process runs threads (pytest-xdist's); the children forked here only make items.
+pytestmark = pytest.mark.filterwarnings(
+    "ignore:This process .* is multi-threaded:DeprecationWarning"
+)
 FORK = "fork" in multiprocessing.get_all_start_methods()
 KINDS = [Ahead, pytest.param(Apart, marks=pytest.mark.skipif(not FORK, reason="no fork"))]
 

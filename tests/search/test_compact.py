@@ -56,3 +56,32 @@ def test_compact_merges_the_segments_that_many_small_writes_left(owner):
 
 def test_compact_is_harmless_where_there_is_nothing_to_do(db):
     index.compact()
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="FTS5 segments are SQLite's")
+@pytest.mark.parametrize("many", [True, False], ids=["many", "few"])
+def test_a_big_delete_merges_the_tombstones_it_leaves(owner, monkeypatch, many):
+    # Each forgotten row leaves a tombstone every search reads past: after a big delete
+    # (here "big" is 3 rows) the segments are merged once the delete commits.
+    from rapport.customers.services.bulk import contact_bulk
+
+    monkeypatch.setattr(index, "COMPACT_AFTER", 3 if many else 1_000)
+    _automerge(0)
+    try:
+        people = [make_contact(owner, first_name=f"Bo{n}", email=f"b{n}@x.test") for n in range(6)]
+        index.compact()
+        before = _pages("search_fts")
+
+        contact_bulk(
+            workspace=owner.workspace,
+            actor=owner,
+            ids=[p.pk for p in people[:4]],
+            action="delete",
+        )
+
+        after = _pages("search_fts")
+        assert after <= before if many else after > before  # else a tombstone segment more
+        found = {h.id for h in search(workspace=owner.workspace, actor=owner, query="bo")}
+        assert found == {people[4].pk, people[5].pk}
+    finally:
+        _automerge(4)

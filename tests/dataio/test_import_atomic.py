@@ -5,6 +5,7 @@ These tests commit for real (`transaction=True`): the canceller and the progress
 run on their own connections, in another thread, as the web process would.
 """
 
+import gc
 import multiprocessing
 import threading
 
@@ -225,3 +226,18 @@ def test_a_row_check_failing_half_way_fails_in_the_importers_language_and_leaves
     )
     assert job.processed == 3 * BATCH  # the batches before it were written, then undone
     assert table_counts(member.workspace) == before
+
+
+def test_a_run_sweeps_garbage_less_often_and_puts_the_collector_back(member):
+    before = gc.get_threshold()
+    during = []
+    job = _queued(member, _rows(25))
+
+    job = importing.run(
+        job.pk, batch_size=BATCH, on_progress=lambda p: during.append(gc.get_threshold()[0])
+    )
+
+    assert (job.status, job.created) == ("done", 25)
+    assert len(during) == 3  # one report a batch
+    assert set(during) == {importing.YOUNG_SWEEP}
+    assert gc.get_threshold() == before

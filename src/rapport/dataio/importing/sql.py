@@ -42,16 +42,19 @@ def insert(
     rows: Sequence[Sequence],
     *,
     returning: bool = False,
+    prepared: bool = False,
 ) -> list[int]:
     """Insert `rows` (tuples ordered as `names`) into `model`'s table; the new ids in row
     order when `returning`. SQLite ≥ 3.35 and PostgreSQL both answer RETURNING in the
-    order of VALUES, which `bulk_create` relies on as well."""
+    order of VALUES, which `bulk_create` relies on as well. `prepared`: the caller made
+    every value the backend's already (with `preparer`), so none is converted here (a
+    copy of each row less: ~1 µs a row of the import's writer)."""
     if not rows:
         return []
     meta = model._meta
     fields = [meta.get_field(name) for name in names]
     converters = [(i, c) for i, f in enumerate(fields) if (c := _converter(f)) is not None]
-    if converters:
+    if converters and not prepared:
         rows = [_converted(row, converters) for row in rows]
     quote = connection.ops.quote_name
     columns = ", ".join(quote(f.column) for f in fields)
@@ -146,6 +149,17 @@ def _converter(field: models.Field):
 
         return moment
     return None
+
+
+def preparer(model: type[models.Model], name: str):
+    """The conversion `insert` applies to the values of field `name` (as they are, when
+    none), for a caller that makes its rows ready itself: JSON becomes its text, a
+    datetime the backend's. A fresh one per call, with its own memory of shared values.
+    None stays None (NULL)."""
+    convert = _converter(model._meta.get_field(name))
+    if convert is None:
+        return lambda value: value
+    return lambda value: None if value is None else convert(value)
 
 
 def _converted(row, converters) -> list:

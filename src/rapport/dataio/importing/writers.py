@@ -224,11 +224,13 @@ class Importer:
         ws = self.ctx.workspace.pk
         items = list(items)
         changes = changes or [{}] * len(items)
+        as_json = sql.preparer(Activity, "changes")
+        at = sql.preparer(Activity, "at")(now)
         rows = [
-            (ws, now, actor_id, acting_as, verb, target_type, pk, summary[:300], change)
+            (ws, at, actor_id, acting_as, verb, target_type, pk, summary[:300], as_json(change))
             for (pk, summary), change in zip(items, changes, strict=True)
         ]
-        sql.insert(Activity, ACTIVITY_COLUMNS, rows)
+        sql.insert(Activity, ACTIVITY_COLUMNS, rows, prepared=True)
 
     def apply(self, rows: list[Row]) -> None:
         raise NotImplementedError
@@ -317,6 +319,8 @@ class ContactImporter(Importer):
         ws, owner, visibility = ctx.workspace.pk, ctx.owner_id, ctx.visibility
         role = ctx.options.default_role or Contact._meta.get_field("role").get_default()
         default_source = ctx.options.default_source_id
+        as_json = sql.preparer(Contact, "custom")
+        at = sql.preparer(Contact, "created_at")(now)
         tuples = []
         for r in rows:
             v = r.values
@@ -327,8 +331,8 @@ class ContactImporter(Importer):
                     v.get("last_name", ""),
                     v.get("email", ""),
                     v.get("phone", ""),
-                    v.get("other_emails", []),
-                    v.get("other_phones", []),
+                    as_json(v.get("other_emails", [])),
+                    as_json(v.get("other_phones", [])),
                     company_ids[fold(r.company)] if r.company else None,
                     v.get("job_title", ""),
                     v.get("role") or role,
@@ -337,13 +341,13 @@ class ContactImporter(Importer):
                     visibility,
                     v.get("is_active", True),
                     False,
-                    r.custom,
+                    as_json(r.custom),
                     1,
-                    now,
-                    now,
+                    at,
+                    at,
                 )
             )
-        ids = sql.insert(Contact, CONTACT_COLUMNS, tuples, returning=True)
+        ids = sql.insert(Contact, CONTACT_COLUMNS, tuples, returning=True, prepared=True)
         links, shares, changes = [], [], []
         team_names = c.names(ctx.teams)
         # One change record per distinct set of labels, shared by the rows that have it,

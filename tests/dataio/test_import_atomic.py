@@ -241,3 +241,14 @@ def test_a_run_sweeps_garbage_less_often_and_puts_the_collector_back(member):
     assert len(during) == 3  # one report a batch
     assert set(during) == {importing.YOUNG_SWEEP}
     assert gc.get_threshold() == before
+
+
+def test_overlapping_runs_put_the_collector_back_when_the_last_ends():
+    before = gc.get_threshold()
+    first, second = importing.fewer_collections(), importing.fewer_collections()
+    first.__enter__()
+    second.__enter__()
+    first.__exit__(None, None, None)
+    assert gc.get_threshold()[0] == importing.YOUNG_SWEEP  # the second still runs
+    second.__exit__(None, None, None)
+    assert gc.get_threshold() == before

@@ -15,6 +15,7 @@ import gc
 import logging
 import shutil
 import tempfile
+import threading
 import uuid
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -264,13 +265,23 @@ def fewer_collections() -> Iterator[None]:
     few dozen rows, 5-10% of the writer's time for nothing: the rows form no cycles but a
     repeated row's link to the row it repeats, freed at the batch's end by the next
     sweep. Fewer sweeps while a run writes (and in the child it forks, which inherits
-    the setting), the usual ones after."""
-    before = gc.get_threshold()
-    gc.set_threshold(YOUNG_SWEEP, *before[1:])
+    the setting), the usual ones after the last run of the process ends (runs on threads
+    of one process overlap: the first raises, the last puts back)."""
+    with _sweeps["lock"]:
+        if not _sweeps["runs"]:
+            _sweeps["before"] = gc.get_threshold()
+            gc.set_threshold(YOUNG_SWEEP, *_sweeps["before"][1:])
+        _sweeps["runs"] += 1
     try:
         yield
     finally:
-        gc.set_threshold(*before)
+        with _sweeps["lock"]:
+            _sweeps["runs"] -= 1
+            if not _sweeps["runs"]:
+                gc.set_threshold(*_sweeps["before"])
+
+
+_sweeps: dict = {"lock": threading.Lock(), "runs": 0, "before": None}
 
 
 def _run(job, side, progress, on_progress, batch_size) -> None:

@@ -62,7 +62,8 @@ def test_compact_is_harmless_where_there_is_nothing_to_do(db):
 @pytest.mark.parametrize("many", [True, False], ids=["many", "few"])
 def test_a_big_delete_merges_the_tombstones_it_leaves(owner, monkeypatch, many):
     # Each forgotten row leaves a tombstone every search reads past: after a big delete
-    # (here "big" is 3 rows) the segments are merged once the delete commits.
+    # (here "big" is 3 rows) a task merges the segments once the delete commits (the
+    # tests run tasks at once).
     from rapport.customers.services.bulk import contact_bulk
 
     monkeypatch.setattr(index, "COMPACT_AFTER", 3 if many else 1_000)

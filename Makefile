@@ -42,7 +42,9 @@ run: install
 	$(BIN)/rapport migrate
 	$(BIN)/rapport demo
 	@echo "Rapport is starting on http://127.0.0.1:$(PORT)/  (Ctrl-C stops it)"
-	PORT=$(PORT) $(BIN)/rapport serve
+	@# A worker beside the web server runs imports and the other background tasks.
+	$(BIN)/rapport worker & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+		PORT=$(PORT) $(BIN)/rapport serve
 
 lint: install-dev
 	$(BIN)/ruff check src tests bench

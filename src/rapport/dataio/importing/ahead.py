@@ -197,8 +197,8 @@ def _produce(make, language, send, receive) -> None:
         send.send_bytes(pickle.dumps((kind, item), protocol=pickle.HIGHEST_PROTOCOL))
 
     try:
-        _cut_off()
-        with translation.override(language), connection.execute_wrapper(_no_queries):
+        _cut_off()  # refuses any query before it reaches a connection
+        with translation.override(language):
             for item in make():
                 put("item", item)
         put("end", None)

@@ -99,11 +99,18 @@ class WorkspaceModel(models.Model):
         abstract = True
 
 
-def workspace_key() -> models.ForeignKey:
+def workspace_key(*, checked: bool = True) -> models.ForeignKey:
     """The workspace column of a table whose own indexes all start with it (bulk-written
     tables: contacts, their links, the timeline, the search index). Django's index on
-    the column alone would serve nothing those do not, and cost every insert."""
-    return models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+", db_index=False)
+    the column alone would serve nothing those do not, and cost every insert.
+    `checked=False`: no foreign-key constraint in the database (the timeline's)."""
+    return models.ForeignKey(
+        Workspace,
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_index=False,
+        db_constraint=checked,
+    )
 
 
 class Role(models.TextChoices):
@@ -199,16 +206,34 @@ class Category(WorkspaceModel):
 
 
 class Activity(WorkspaceModel):
-    """One thing that happened: who did what to which record, and what changed."""
+    """One thing that happened: who did what to which record, and what changed.
 
-    workspace = workspace_key()
+    The timeline is a log written in bulk (an import writes a row per record), so its
+    keys carry no foreign-key constraint: the database checked each one with a trigger
+    per row, a fifth of a PostgreSQL import's server time. Deleting a user or a
+    workspace still empties or removes their rows, through Django's `on_delete`
+    (docs/decisions.md)."""
+
+    workspace = workspace_key(checked=False)
     at = models.DateTimeField(default=timezone.now)
     actor = models.ForeignKey(
-        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        User,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_constraint=False,
     )
-    # When an admin impersonates, `actor` is the admin and `acting_as` the member.
+    # When an admin impersonates, `actor` is the admin and `acting_as` the member. Nearly
+    # always empty: indexed where it is not (for `on_delete`), not row by row.
     acting_as = models.ForeignKey(
-        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        User,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
     )
     verb = models.CharField(max_length=64)
     target_type = models.CharField(max_length=40)
@@ -220,6 +245,11 @@ class Activity(WorkspaceModel):
         indexes = [
             models.Index(fields=["workspace", "target_type", "target_id", "-at", "-id"]),
             models.Index(fields=["workspace", "-at", "-id"]),
+            models.Index(
+                fields=["acting_as"],
+                condition=models.Q(acting_as__isnull=False),
+                name="activity_acting_as",
+            ),
         ]
 
     def __str__(self):

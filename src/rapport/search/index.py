@@ -113,11 +113,17 @@ def refresh(workspace_id: int, kind: str, ids: Iterable[int]) -> None:
             _insert(rows)
 
 
+def pending_rows(workspace_id: int, kind: str, ids: Iterable[int]) -> list[tuple]:
+    """The `Pending` rows (workspace_id, kind, ids) that note these records, for a bulk
+    writer that inserts them itself (the import sends its inserts from a thread)."""
+    registry.get(kind)  # an unknown kind is a programming error, said loudly
+    return [(workspace_id, kind, chunk) for chunk in _batches(ids)]
+
+
 def defer(workspace_id: int, kind: str, ids: Iterable[int]) -> None:
     """Note these records for the next `catch_up`, in the caller's transaction: they are
     indexed after it commits (and not at all if it rolls back). One row per `BATCH` ids."""
-    registry.get(kind)  # an unknown kind is a programming error, said loudly
-    rows = [(workspace_id, kind, json.dumps(chunk)) for chunk in _batches(ids)]
+    rows = [(w, k, json.dumps(chunk)) for w, k, chunk in pending_rows(workspace_id, kind, ids)]
     if rows:
         with connection.cursor() as cursor:
             cursor.executemany(

@@ -35,7 +35,7 @@ from rapport.core.models import Activity, Membership
 from rapport.core.queries import sqlite_page_cache
 from rapport.customers.models import Company, CompanyLabel, Contact, ContactLabel, ContactTeam
 from rapport.dataio import reading
-from rapport.dataio.importing import ahead, channel
+from rapport.dataio.importing import ahead, channel, sending
 from rapport.dataio.importing.rows import REJECT, Context, Options, Row
 from rapport.dataio.importing.writers import importer_for
 from rapport.dataio.models import ImportJob, ImportStatus
@@ -357,17 +357,31 @@ def _write(job, actor, path, sniffed, total, side, rejects, progress, on_progres
         unpack = Row.unpack
     else:
         reader, unpack = ahead.Ahead(cleaned, language=language), None
-    with reader as batches:
+    update = ctx.options.on_duplicate == "update"
+    with reader as batches, sending.sending(connection) as sender:
+        held: frozenset = frozenset()  # the keys of the batch the sender has not got yet
         for batch in batches:
             if side.cancelled():
                 raise Cancelled
             rows = [unpack(item) for item in batch] if unpack else batch
-            _write_batch(importer, ctx, rows, rejects, side, progress, on_progress)
+            if sender is not None:
+                sender.wait()  # the batch before last is in the database
+                if update and held and any(r.key in held for r in rows):
+                    sender.flush()  # an update reads the row it repeats: send it first
+                    held = frozenset()
+            _write_batch(importer, ctx, rows, rejects, side, progress, on_progress, sender, held)
+            if sender is not None:
+                held = importer.written_keys(rows)
     return dict(importer.counts)
 
 
-def _write_batch(importer, ctx, rows, rejects, side, progress, on_progress) -> None:
-    importer.plan(rows, lock=True)
+def _write_batch(importer, ctx, rows, rejects, side, progress, on_progress, sender, held):
+    """Plan and write one batch. With a sender (PostgreSQL), the last batch's inserts are
+    sent once this one has read what it needs, and go to the server while this one is
+    made (`sending`)."""
+    importer.plan(rows, lock=True, held=held)
+    if sender is not None:
+        sender.release()
     importer.apply(rows)
     for row in rows:
         if row.action == REJECT:

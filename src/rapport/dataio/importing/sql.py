@@ -11,9 +11,13 @@ loudly here instead of being written wrong.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Sequence
 
 from django.db import connection, models
+from psycopg.types.json import set_json_dumps
+
+from rapport.dataio.importing import sending
 
 PG_MAX_PARAMS = 65_535
 # Statements hold one of these numbers of rows. The driver keeps the last statements it
@@ -91,6 +95,7 @@ def _copy(meta, fields, columns, rows, returning: bool) -> list[int]:
     quote = connection.ops.quote_name
     table = quote(meta.db_table)
     ids: list[int] = []
+    sender = sending.active()
     with connection.cursor() as cursor:
         if returning:
             sequence = _sequences.get(meta.db_table)
@@ -99,14 +104,43 @@ def _copy(meta, fields, columns, rows, returning: bool) -> list[int]:
                     "SELECT pg_get_serial_sequence(%s, %s)", [meta.db_table, meta.pk.column]
                 )
                 sequence = _sequences[meta.db_table] = cursor.fetchone()[0]
-            cursor.execute("SELECT nextval(%s) FROM generate_series(1, %s)", [sequence, len(rows)])
-            ids = [r[0] for r in cursor.fetchall()]
+            if sender is not None:
+                ids = sender.ids(sequence, len(rows))
+            else:
+                cursor.execute(
+                    "SELECT nextval(%s) FROM generate_series(1, %s)", [sequence, len(rows)]
+                )
+                ids = [r[0] for r in cursor.fetchall()]
             columns = f"{quote(meta.pk.column)}, {columns}"
             rows = [(pk, *row) for pk, row in zip(ids, rows, strict=True)]
-        with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row(row)
+        types = ([_type_name(meta.pk)] if returning else []) + [_type_name(f) for f in fields]
+        statement = f"COPY {table} ({columns}) FROM STDIN (FORMAT BINARY)"
+        if sender is not None:  # sent on the sender's thread, after the next batch's reads
+            sender.hold(statement, types, rows)
+            return ids
+        copy_rows(cursor.cursor, statement, types, rows)
     return ids
+
+
+def copy_rows(cursor, statement: str, types: list[str], rows) -> None:
+    """Binary COPY of `rows` on psycopg's `cursor`: the server reads each value as it is
+    stored instead of parsing its text (a quarter less server time for a contact). JSON
+    values come as their text already (`_converter`) and pass through as they are."""
+    set_json_dumps(_as_is, context=cursor)
+    with cursor.copy(statement) as copy:
+        copy.set_types(types)
+        for row in rows:
+            copy.write_row(row)
+
+
+def _as_is(text: str) -> str:
+    return text
+
+
+def _type_name(field: models.Field) -> str:
+    """The PostgreSQL type of `field`'s column without its modifiers (`varchar(200)` is
+    `varchar`), as psycopg names the types of a binary COPY."""
+    return re.sub(r"\(.*\)", "", field.db_type(connection)).strip()
 
 
 def _converter(field: models.Field):

@@ -36,6 +36,7 @@ from rapport.dataio.importing.rows import (
     fold,
 )
 from rapport.search import index as search_index
+from rapport.search.models import Pending
 
 CONTACT_COLUMNS = (
     "workspace",
@@ -90,6 +91,12 @@ ACTIVITY_COLUMNS = (
     "changes",
 )
 LINK_COLUMNS = ("workspace", "contact", "category")
+PENDING_COLUMNS = ("workspace_id", "kind", "ids")
+
+
+def _defer(workspace_id: int, kind: str, ids) -> None:
+    """`search_index.defer` through `sql.insert`, which the run's sender may send."""
+    sql.insert(Pending, PENDING_COLUMNS, search_index.pending_rows(workspace_id, kind, ids))
 
 
 class Importer:
@@ -106,13 +113,21 @@ class Importer:
 
     # --- deciding ----------------------------------------------------------------------
 
-    def plan(self, rows: list[Row], *, lock: bool) -> list[Row]:
+    def plan(self, rows: list[Row], *, lock: bool, held: frozenset = frozenset()) -> list[Row]:
         """Set each row's action; rows that fail a check that needs the database (a
-        required custom field on create) are rejected here too."""
+        required custom field on create) are rejected here too. `held`: the keys the run
+        wrote in its last batch, which the database does not have yet (its sender sends
+        that batch after these reads): a row repeating one is skipped. (On update, the
+        run sends that batch first, so `held` must not meet this batch's keys.)"""
         valid = [r for r in rows if r.action != REJECT]
         keys = {r.key for r in valid if r.key}
-        existing = self.find(keys, lock=lock) if keys else {}
         update = self.ctx.options.on_duplicate == "update"
+        repeats = keys & held
+        if repeats and update:
+            raise RuntimeError("an update must see the rows it repeats: send them first")
+        asked = keys - repeats
+        existing = self.find(asked, lock=lock) if asked else {}
+        existing.update(dict.fromkeys(repeats, True))
         leaders: dict[str, Row] = {}
         for row in valid:
             if row.key and row.key in leaders:
@@ -138,6 +153,11 @@ class Importer:
     def check(self, row: Row) -> list[dict]:
         current = row.existing.custom if row.action == UPDATE else None
         return self.ctx.check_custom(row, current)
+
+    @staticmethod
+    def written_keys(rows: Iterable[Row]) -> frozenset:
+        """The keys of the rows a batch creates or updates."""
+        return frozenset(r.key for r in rows if r.key and r.action in (CREATE, UPDATE))
 
     def tally(self, rows: Iterable[Row]) -> None:
         for row in rows:
@@ -178,7 +198,7 @@ class Importer:
                 known[key] = pk
                 summaries.append((pk, name))
             self.activities("company.imported", "company", summaries, now)
-            search_index.defer(self.ctx.workspace.pk, "company", ids)
+            _defer(self.ctx.workspace.pk, "company", ids)
         return known
 
     def ensure_categories(self, kind: str, names: Iterable[str]) -> dict[str, int]:
@@ -370,7 +390,7 @@ class ContactImporter(Importer):
         sql.insert(ContactTeam, ("workspace", "contact", "team"), shares)
         summaries = ((pk, _contact_summary(r.values, pk)) for r, pk in zip(rows, ids, strict=True))
         self.activities("contact.imported", "contact", summaries, now, changes)
-        search_index.defer(ws, "contact", ids)
+        _defer(ws, "contact", ids)
 
     def _update(self, rows, company_ids, label_ids, source_ids, now) -> None:
         ctx = self.ctx
@@ -424,7 +444,7 @@ class ContactImporter(Importer):
         sql.insert(ContactLabel, LINK_COLUMNS, links)
         if changed:
             self.activities("contact.import_updated", "contact", activities, now, changes)
-            search_index.defer(ws, "contact", [x.pk for x in changed])
+            _defer(ws, "contact", [x.pk for x in changed])
 
 
 class CompanyImporter(Importer):
@@ -512,7 +532,7 @@ class CompanyImporter(Importer):
         sql.insert(CompanyLabel, ("workspace", "company", "category"), links)
         summaries = ((pk, r.values["name"]) for r, pk in zip(rows, ids, strict=True))
         self.activities("company.imported", "company", summaries, now, changes)
-        search_index.defer(ws, "company", ids)
+        _defer(ws, "company", ids)
 
     def _update(self, rows, label_ids, type_ids, now) -> None:
         ctx = self.ctx
@@ -560,7 +580,7 @@ class CompanyImporter(Importer):
         sql.insert(CompanyLabel, ("workspace", "company", "category"), links)
         if changed:
             self.activities("company.import_updated", "company", activities, now, changes)
-            search_index.defer(ws, "company", [x.pk for x in changed])
+            _defer(ws, "company", [x.pk for x in changed])
 
 
 def importer_for(ctx: Context) -> Importer:

@@ -147,3 +147,36 @@ def test_held_inserts_are_sent_in_order_when_the_block_ends(member):
         sorted(ContactLabel.objects.filter(category=label).values_list("contact_id", flat=True))
         == ids
     )
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("batch_size", [1, 2])
+def test_an_update_may_name_a_company_the_run_creates(member, batch_size):
+    """The new company is held by the sender when the update points the contact at it:
+    the held rows go first, or the update's key check fails on PostgreSQL."""
+    make_contact(member, first_name="Ada", email="ada@x.test", label_ids=[])
+    rows = [HEAD, ["Bo", "", "bo@x.test", "", "Old Co"], ["Ada", "", "ada@x.test", "", "New Co"]]
+
+    job = importing.run(_queued(member, rows, on_duplicate="update").pk, batch_size=batch_size)
+
+    assert (job.status, job.created, job.updated) == ("done", 1, 1)
+    ada = Contact.objects.select_related("company").get(email="ada@x.test")
+    assert ada.company.name == "New Co"
+
+
+@postgres_only
+@pytest.mark.django_db(transaction=True)
+def test_the_senders_error_is_the_one_raised_when_the_writer_fails_after_it(member):
+    contact = make_contact(member, email="ada@x.test", label_ids=[])
+
+    def run():
+        with transaction.atomic(), sending.sending(connection) as sender:
+            sql.insert(ContactLabel, LINK_COLUMNS, [(member.workspace_id, contact.pk, 10**9)])
+            sender.release()
+            sender.jobs.join()  # the COPY failed; the writer does not know yet
+            Contact.objects.count()  # "current transaction is aborted"
+
+    with pytest.raises(IntegrityError, match="foreign key") as raised:
+        run()
+
+    assert "the writer then met" in "".join(raised.value.__notes__)

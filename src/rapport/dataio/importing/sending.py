@@ -80,6 +80,7 @@ class Sender:
 
     def ids(self, sequence: str, count: int) -> list[int]:
         """`count` new ids of `sequence`, in increasing order."""
+        self.raise_error()
         pool = self._pools.setdefault(sequence, deque())
         if len(pool) < count:
             with self.connection.cursor() as cursor:
@@ -118,7 +119,7 @@ class Sender:
             cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
         self._thread.start()
 
-    def _stop(self, ok: bool) -> None:
+    def _stop(self, *, ok: bool) -> None:
         if not ok:
             # Drop what is held and queued; the statement in flight ends as it will (the
             # transaction is rolled back after this returns).
@@ -138,11 +139,18 @@ def sending(connection) -> Iterator[Sender | None]:
     sender = Sender(connection)
     sender._start()
     token = _active.set(sender)
-    ok = False
     try:
         yield sender
         sender.flush()
-        ok = True
-    finally:
+    except BaseException as exc:
         _active.reset(token)
-        sender._stop(ok)
+        sender._stop(ok=False)
+        failed = sender.error
+        if failed is not None and failed is not exc:
+            # The writer's own statement failed only because the sender's had aborted the
+            # transaction ("current transaction is aborted"): the sender's is the cause.
+            failed.add_note(f"(the writer then met: {exc!r})")
+            raise failed from None
+        raise
+    _active.reset(token)
+    sender._stop(ok=True)

@@ -12,7 +12,10 @@ on PostgreSQL, with no validation, no dedupe, no activity and no index. Target:
 
 Memory: a file of BENCH_IMPORT_ROWS rows (default 1,000,000) imported in a child process
 whose peak resident size (`ru_maxrss`) is reported, plus that of the process it reads
-the file in. Target: < 300 MB.
+the file in, the search catch-up after the commit included. Target: < 300 MB. Its
+speed until searchable (the import, then the catch-up) is reported beside it: the
+issue's 20,000 rows/s is the import's, to its commit, which the first row measures; the
+catch-up runs after it, in the background, at its own pace (docs/scale.md).
 
 Everything the bench imports is deleted afterwards, so the list benches that run later
 see the seeded workspace as it was.
@@ -276,7 +279,7 @@ def run(ws, member, contacts, emit) -> None:
                 ours=rows_per_s,
                 raw=None,
                 unit="rows/s",
-                target=">= 20,000 rows/s",
+                target="(reported)",
                 queries=None,
             )
     finally:

@@ -136,6 +136,7 @@ def sending(connection) -> Iterator[Sender | None]:
     if connection.vendor != "postgresql":
         yield None
         return
+    connection.ensure_connection()  # the thread writes on psycopg's connection itself
     sender = Sender(connection)
     sender._start()
     token = _active.set(sender)

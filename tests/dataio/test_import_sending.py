@@ -61,8 +61,8 @@ def test_an_update_of_the_batch_not_sent_yet_reads_it_after_sending_it(member):
 
 @pytest.mark.django_db(transaction=True)
 def test_a_row_a_foreign_key_refuses_fails_the_run_and_leaves_nothing(member, monkeypatch):
-    """On PostgreSQL the sender's COPY fails (keys are checked per statement there); on
-    SQLite the commit does. Either way the run fails whole."""
+    """Keys are checked at the commit on both databases (the link is sent by the sender
+    on PostgreSQL): the commit fails and the run fails whole."""
     make_contact(member, first_name="Old", email="old@x.test", label_ids=[])
     before = table_counts(member.workspace)
     real = ContactImporter.label_ids
@@ -111,11 +111,11 @@ def test_the_senders_error_comes_back_to_the_writer_as_djangos(member):
 
     def run():
         with transaction.atomic(), sending.sending(connection) as sender:
-            sql.insert(ContactLabel, LINK_COLUMNS, [(member.workspace_id, contact.pk, 10**9)])
+            sql.insert(ContactLabel, LINK_COLUMNS, [(member.workspace_id, contact.pk, None)])
             sender.release()
             sender.wait()
 
-    with pytest.raises(IntegrityError, match="foreign key"):
+    with pytest.raises(IntegrityError, match="null value"):
         run()
 
     # The transaction is gone, the connection answers again.
@@ -152,8 +152,8 @@ def test_held_inserts_are_sent_in_order_when_the_block_ends(member):
 @pytest.mark.django_db
 @pytest.mark.parametrize("batch_size", [1, 2])
 def test_an_update_may_name_a_company_the_run_creates(member, batch_size):
-    """The new company is held by the sender when the update points the contact at it:
-    the held rows go first, or the update's key check fails on PostgreSQL."""
+    """The new company is still held by the sender when the update points the contact at
+    it: keys are checked at the commit, when everything is sent."""
     make_contact(member, first_name="Ada", email="ada@x.test", label_ids=[])
     rows = [HEAD, ["Bo", "", "bo@x.test", "", "Old Co"], ["Ada", "", "ada@x.test", "", "New Co"]]
 
@@ -171,12 +171,64 @@ def test_the_senders_error_is_the_one_raised_when_the_writer_fails_after_it(memb
 
     def run():
         with transaction.atomic(), sending.sending(connection) as sender:
-            sql.insert(ContactLabel, LINK_COLUMNS, [(member.workspace_id, contact.pk, 10**9)])
+            sql.insert(ContactLabel, LINK_COLUMNS, [(member.workspace_id, contact.pk, None)])
             sender.release()
             sender.jobs.join()  # the COPY failed; the writer does not know yet
             Contact.objects.count()  # "current transaction is aborted"
 
-    with pytest.raises(IntegrityError, match="foreign key") as raised:
+    with pytest.raises(IntegrityError, match="null value") as raised:
         run()
 
     assert "the writer then met" in "".join(raised.value.__notes__)
+
+
+@postgres_only
+@pytest.mark.django_db(transaction=True)
+def test_a_cancel_stays_a_cancel_when_the_sender_had_failed(member):
+    contact = make_contact(member, email="ada@x.test", label_ids=[])
+
+    def run():
+        with transaction.atomic(), sending.sending(connection) as sender:
+            sql.insert(ContactLabel, LINK_COLUMNS, [(member.workspace_id, contact.pk, None)])
+            sender.release()
+            sender.jobs.join()
+            raise importing.Cancelled
+
+    with pytest.raises(importing.Cancelled):
+        run()
+
+
+@postgres_only
+@pytest.mark.django_db(transaction=True)
+def test_a_running_import_does_not_lock_the_rows_it_points_at(member):
+    """Keys checked at the commit take their row locks there: mid-run, an edit may still
+    lock the workspace, a label and a company that imported rows point at."""
+    from tests.customers.factories import make_company
+    from tests.dataio.test_import_atomic import _elsewhere
+
+    company = make_company(member, name="Acme")
+    label = Category.objects.create(workspace=member.workspace, kind="labels", name="Tag 1")
+    head = ["First name", "Email", "Company", "Labels"]
+    rows = [head] + [[f"P{i}", f"p{i}@x.test", "Acme", "Tag 1"] for i in range(30)]
+    job = _queued(member, rows)
+    locked = []
+
+    def lock_them():
+        from rapport.core.models import Workspace
+        from rapport.customers.models import Company
+
+        with transaction.atomic():
+            Workspace.objects.select_for_update(nowait=True).get(pk=member.workspace_id)
+            Category.objects.select_for_update(nowait=True).get(pk=label.pk)
+            Company.objects.select_for_update(nowait=True).get(pk=company.pk)
+        return True
+
+    def on_progress(state):
+        if state["processed"] == 20:
+            locked.append(_elsewhere(lock_them))
+
+    job = importing.run(job.pk, batch_size=10, on_progress=on_progress)
+
+    assert job.status == "done"
+    assert locked == [True]
+    assert ContactLabel.objects.filter(category=label).count() == 30

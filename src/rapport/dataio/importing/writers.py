@@ -23,7 +23,7 @@ from rapport.customers.selectors import contact_visible
 from rapport.customers.services import _common as c
 from rapport.customers.services import companies as company_rules
 from rapport.customers.services import contacts as contact_rules
-from rapport.dataio.importing import sending, sql
+from rapport.dataio.importing import sql
 from rapport.dataio.importing.rows import (
     CREATE,
     REJECT,
@@ -92,14 +92,6 @@ ACTIVITY_COLUMNS = (
 )
 LINK_COLUMNS = ("workspace", "contact", "category")
 PENDING_COLUMNS = ("workspace_id", "kind", "ids")
-
-
-def _send_held() -> None:
-    """Before the writer updates rows itself: send what the run's sender holds (records
-    the updates may point at, checked by each statement), and wait for it."""
-    sender = sending.active()
-    if sender is not None:
-        sender.flush()
 
 
 def _defer(workspace_id: int, kind: str, ids) -> None:
@@ -401,7 +393,6 @@ class ContactImporter(Importer):
         _defer(ws, "contact", ids)
 
     def _update(self, rows, company_ids, label_ids, source_ids, now) -> None:
-        _send_held()  # the rows may name companies this batch holds
         ctx = self.ctx
         ws = ctx.workspace.pk
         have: dict[int, list[int]] = {}

@@ -87,12 +87,7 @@ class Sender:
         self.raise_error()
         pool = self._pools.setdefault(sequence, deque())
         if len(pool) < count:
-            with self.connection.cursor() as cursor:
-                cursor.execute(
-                    "SELECT nextval(%s) FROM generate_series(1, %s)",
-                    [sequence, max(count - len(pool), ID_BLOCK)],
-                )
-                pool.extend(r[0] for r in cursor.fetchall())
+            pool.extend(sql.next_ids(sequence, max(count - len(pool), ID_BLOCK)))
         return [pool.popleft() for _ in range(count)]
 
     def raise_error(self) -> None:
@@ -118,9 +113,6 @@ class Sender:
             finally:
                 self.jobs.task_done()
 
-    def _start(self) -> None:
-        self._thread.start()
-
     def _stop(self, *, ok: bool) -> None:
         if not ok:
             # Drop what is held and queued; the statement in flight ends as it will (the
@@ -140,7 +132,7 @@ def sending(connection) -> Iterator[Sender | None]:
         return
     connection.ensure_connection()  # the thread writes on psycopg's connection itself
     sender = Sender(connection)
-    sender._start()
+    sender._thread.start()
     token = _active.set(sender)
     try:
         yield sender

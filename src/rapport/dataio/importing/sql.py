@@ -107,10 +107,7 @@ def _copy(meta, fields, columns, rows, returning: bool) -> list[int]:
             if sender is not None:
                 ids = sender.ids(sequence, len(rows))
             else:
-                cursor.execute(
-                    "SELECT nextval(%s) FROM generate_series(1, %s)", [sequence, len(rows)]
-                )
-                ids = [r[0] for r in cursor.fetchall()]
+                ids = next_ids(sequence, len(rows))
             columns = f"{quote(meta.pk.column)}, {columns}"
             rows = [(pk, *row) for pk, row in zip(ids, rows, strict=True)]
         types = ([_type_name(meta.pk)] if returning else []) + [_type_name(f) for f in fields]
@@ -120,6 +117,13 @@ def _copy(meta, fields, columns, rows, returning: bool) -> list[int]:
             return ids
         copy_rows(cursor.cursor, statement, types, rows)
     return ids
+
+
+def next_ids(sequence: str, count: int) -> list[int]:
+    """`count` new values of the PostgreSQL `sequence`, in increasing order."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT nextval(%s) FROM generate_series(1, %s)", [sequence, count])
+        return [r[0] for r in cursor.fetchall()]
 
 
 def copy_rows(cursor, statement: str, types: list[str], rows) -> None:
